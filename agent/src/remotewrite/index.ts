@@ -1,0 +1,131 @@
+// The agent's remote-write pipeline: every tick is encoded once, appended to one on-disk queue per
+// URL, and shipped from there. See agent/docs/remote-write.md.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Sample, SampleSink } from '../types.ts';
+import { redactUrl, validateConfig, type RemoteWriteConfig } from './config.ts';
+import { DiskQueue } from './disk-queue.ts';
+import { compressBlock, encodeWriteRequest } from './encode.ts';
+import { RemoteWriteHttpClient } from './http-client.ts';
+import { RemoteWriteMetrics } from './metrics.ts';
+import { Shipper, type ShipperStatus } from './shipper.ts';
+import type { RecordBody } from './record.ts';
+
+export type { RemoteWriteConfig } from './config.ts';
+export { withDefaults, REMOTE_WRITE_DEFAULTS } from './config.ts';
+
+export interface RemoteWriteStatus {
+  urls: ShipperStatus[];
+}
+
+export interface RemoteWrite extends SampleSink {
+  write(samples: readonly Sample[]): void;
+  /** Resolves once everything passed to write() so far is appended to every queue's segment. */
+  whenAppended(): Promise<void>;
+  status(): RemoteWriteStatus;
+  stop(): Promise<void>;
+}
+
+export interface RemoteWriteDeps {
+  logger: Logger;
+  registry: Registry;
+}
+
+/** Appends waiting for the disk beyond this many per URL are dropped (and counted) rather than held in memory. */
+const MAX_STAGED_APPENDS = 600;
+
+/** Directory of one URL's queue: readable, and distinct per URL without exposing credentials. */
+export function queueDirFor(queueDir: string, url: string): string {
+  const parsed = new URL(url);
+  const readable = `${parsed.host}${parsed.pathname}`.replace(/[^A-Za-z0-9.-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 80);
+  const hash = createHash('sha256').update(url).digest('hex').slice(0, 10);
+  return path.join(queueDir, `${readable}-${hash}`);
+}
+
+interface Destination {
+  shipper: Shipper;
+  queue: DiskQueue;
+  staged: number;
+  tail: Promise<void>;
+}
+
+export async function createRemoteWrite(config: RemoteWriteConfig, deps: RemoteWriteDeps): Promise<RemoteWrite> {
+  const problems = validateConfig(config);
+  if (problems.length > 0) throw new Error(`invalid remote-write configuration:\n  - ${problems.join('\n  - ')}`);
+  const logger = deps.logger.child({ component: 'remote-write' });
+  const metrics = new RemoteWriteMetrics(deps.registry);
+  const destinations: Destination[] = [];
+  try {
+    for (const url of config.urls) {
+      const redacted = redactUrl(url);
+      const dir = queueDirFor(config.queueDir, url);
+      let shipper: Shipper | undefined;
+      const queue = await DiskQueue.open({
+        dir,
+        maxBytes: config.maxQueueBytes,
+        fsyncIntervalMs: config.fsyncIntervalMs,
+        logger: logger.child({ url: redacted }),
+        onDrop: (reason, samples) => shipper?.countDrop(reason, samples),
+        onCorruptSegment: () => metrics.corruptSegments.inc({ url: redacted }),
+      });
+      const client = new RemoteWriteHttpClient(url, config);
+      shipper = new Shipper(url, redacted, queue, client, config, metrics, logger);
+      metrics.addQueue({ url: redacted, stats: () => queue.stats() });
+      destinations.push({ shipper, queue, staged: 0, tail: Promise.resolve() });
+      logger.info({ url: redacted, queueDir: dir, ...queue.stats() }, 'remote-write queue opened');
+    }
+  } catch (error) {
+    for (const destination of destinations) await destination.queue.close();
+    throw error;
+  }
+  for (const destination of destinations) destination.shipper.start();
+
+  function append(destination: Destination, body: RecordBody): void {
+    if (destination.staged >= MAX_STAGED_APPENDS) {
+      destination.shipper.countDrop('staging_full', body.sampleCount);
+      logger.error({ url: destination.shipper.redactedUrl, droppedSamples: body.sampleCount }, 'remote-write queue disk is not keeping up; dropped a tick');
+      return;
+    }
+    destination.staged++;
+    destination.tail = destination.queue
+      .append(body)
+      .catch((error) => {
+        destination.shipper.countDrop('disk_error', body.sampleCount);
+        logger.error(
+          { url: destination.shipper.redactedUrl, err: (error as Error).message, droppedSamples: body.sampleCount },
+          'remote-write queue could not append a tick to disk; dropped it',
+        );
+      })
+      .finally(() => destination.staged--);
+  }
+
+  let stopped = false;
+  return {
+    write(samples) {
+      if (stopped || samples.length === 0 || destinations.length === 0) return;
+      for (let start = 0; start < samples.length; start += config.maxSamplesPerRequest) {
+        const encoded = encodeWriteRequest(samples.slice(start, start + config.maxSamplesPerRequest));
+        const body: RecordBody = {
+          payload: compressBlock(encoded.protobuf),
+          sampleCount: encoded.sampleCount,
+          minTimestampMs: encoded.minTimestampMs,
+        };
+        for (const destination of destinations) append(destination, body);
+      }
+    },
+    async whenAppended() {
+      await Promise.all(destinations.map((destination) => destination.tail));
+    },
+    status() {
+      return { urls: destinations.map((destination) => destination.shipper.status()) };
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await Promise.all(destinations.map((destination) => destination.tail));
+      await Promise.all(destinations.map((destination) => destination.shipper.stop()));
+    },
+  };
+}
