@@ -12,9 +12,12 @@ import { RemoteWriteHttpClient } from './http-client.ts';
 import { RemoteWriteMetrics } from './metrics.ts';
 import { Shipper, type ShipperStatus } from './shipper.ts';
 import type { RecordBody } from './record.ts';
+import { remoteWriteConfigFromFlags } from './flags.ts';
+import type { FlagValues } from '../config/flags.ts';
 
 export type { RemoteWriteConfig } from './config.ts';
 export { withDefaults, REMOTE_WRITE_DEFAULTS } from './config.ts';
+export { remoteWriteFlags, remoteWriteConfigFromFlags } from './flags.ts';
 
 export interface RemoteWriteStatus {
   urls: ShipperStatus[];
@@ -51,7 +54,13 @@ interface Destination {
   tail: Promise<void>;
 }
 
-export async function createRemoteWrite(config: RemoteWriteConfig, deps: RemoteWriteDeps): Promise<RemoteWrite> {
+/**
+ * Opens one disk queue per URL (replaying what earlier runs left) and starts shipping.
+ * Accepts a RemoteWriteConfig or the agent's parsed flag values (keys like "remote-write.url").
+ * Rejects with a message naming the flag to fix when the configuration or queue dir is unusable.
+ */
+export async function createRemoteWrite(configOrFlags: RemoteWriteConfig | FlagValues, deps: RemoteWriteDeps): Promise<RemoteWrite> {
+  const config = 'remote-write.url' in configOrFlags ? remoteWriteConfigFromFlags(configOrFlags as FlagValues) : (configOrFlags as RemoteWriteConfig);
   const problems = validateConfig(config);
   if (problems.length > 0) throw new Error(`invalid remote-write configuration:\n  - ${problems.join('\n  - ')}`);
   const logger = deps.logger.child({ component: 'remote-write' });
