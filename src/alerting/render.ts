@@ -2,7 +2,7 @@
 // file provisioning and the provisioning HTTP API, plus the wrappers of each.
 
 import { defaultParams, getTemplate, TEMPLATES } from './catalog';
-import { resolveParams, resolveScope, resolveSeverity } from './validate';
+import { resolveParams, resolveScope, resolveSeverity, TemplateInputError } from './validate';
 import type { AlertTemplate, ApiRule, ParamValues, ProvisioningFile, RuleCore, Scope } from './types';
 
 export const DATASOURCE = { type: 'hifreq-netmon-datasource', uid: 'hifreq-vm' } as const;
@@ -68,9 +68,24 @@ function scopeText(t: AlertTemplate, s: Scope): string {
 /** Renders one rule; throws TemplateInputError with every problem of the input. */
 export function renderRule(input: RenderInput): RuleCore {
   const t = getTemplate(input.templateId);
-  const scope = resolveScope(t, input.scope);
-  const params = resolveParams(t, input.params);
-  const severity = resolveSeverity(t, input.severity);
+  const problems: string[] = [];
+  const attempt = <T>(f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof TemplateInputError) {
+        problems.push(...e.problems);
+        return undefined;
+      }
+      throw e;
+    }
+  };
+  const scope = attempt(() => resolveScope(t, input.scope));
+  const params = attempt(() => resolveParams(t, input.params));
+  const severity = attempt(() => resolveSeverity(t, input.severity));
+  if (!scope || !params || !severity) {
+    throw new TemplateInputError(problems);
+  }
   const cond = t.condition(params, scope);
   const threshold = t.threshold(params);
   return {
