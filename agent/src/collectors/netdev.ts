@@ -1,0 +1,65 @@
+// NIC counters: /proc/net/dev plus /sys/class/net/<if>/{operstate,speed,carrier_changes}.
+import { join } from 'node:path';
+import type { Collector, CollectorPaths, SampleOut } from './collector.ts';
+import { parseCounter, readText, readTextOrUndefined } from './fsread.ts';
+import { RX_BYTES, RX_DROP, RX_ERRS, RX_PACKETS, TX_BYTES, TX_DROP, TX_ERRS, TX_PACKETS, parseNetDev } from './netdevparse.ts';
+
+const COUNTERS: ReadonlyArray<[string, number]> = [
+  ['node_network_receive_bytes_total', RX_BYTES],
+  ['node_network_receive_packets_total', RX_PACKETS],
+  ['node_network_receive_errs_total', RX_ERRS],
+  ['node_network_receive_drop_total', RX_DROP],
+  ['node_network_transmit_bytes_total', TX_BYTES],
+  ['node_network_transmit_packets_total', TX_PACKETS],
+  ['node_network_transmit_errs_total', TX_ERRS],
+  ['node_network_transmit_drop_total', TX_DROP],
+];
+
+export class NetDevCollector implements Collector {
+  readonly name = 'netdev';
+  private readonly devFile: string;
+  private readonly classNet: string;
+
+  constructor(paths: CollectorPaths) {
+    this.devFile = join(paths.procfs, 'net/dev');
+    this.classNet = join(paths.sysfs, 'class/net');
+  }
+
+  discover(): string[] {
+    return parseNetDev(readText(this.devFile)).map((l) => l.device);
+  }
+
+  collect(devices: readonly string[], out: SampleOut): void {
+    const text = readText(this.devFile);
+    const ts = Date.now();
+    const wanted = new Set(devices);
+    const seen = new Set<string>();
+    for (const line of parseNetDev(text)) {
+      if (!wanted.has(line.device)) continue;
+      seen.add(line.device);
+      if (!line.fields) {
+        out.error(line.device, `malformed line in ${this.devFile}: ${JSON.stringify(line.raw.trim().slice(0, 120))}`);
+        continue;
+      }
+      for (const [name, index] of COUNTERS) out.add(line.device, name, '', undefined, line.fields[index], ts);
+      this.collectSysfs(line.device, out);
+    }
+    for (const device of devices) {
+      if (!seen.has(device)) out.error(device, `interface ${device} not found in ${this.devFile}`);
+    }
+  }
+
+  private collectSysfs(device: string, out: SampleOut): void {
+    const dir = join(this.classNet, device);
+    const operstate = readTextOrUndefined(join(dir, 'operstate'));
+    const ts = Date.now();
+    if (operstate !== undefined) out.add(device, 'node_network_up', '', undefined, operstate.trim() === 'up' ? 1 : 0, ts);
+    const speed = readTextOrUndefined(join(dir, 'speed'));
+    // A down link reports -1 or fails with EINVAL: no speed then.
+    const mbps = speed === undefined ? undefined : parseCounter(speed);
+    if (mbps !== undefined) out.add(device, 'node_network_speed_bytes', '', undefined, (mbps * 1e6) / 8, ts);
+    const changes = readTextOrUndefined(join(dir, 'carrier_changes'));
+    const n = changes === undefined ? undefined : parseCounter(changes);
+    if (n !== undefined) out.add(device, 'node_network_carrier_changes_total', '', undefined, n, ts);
+  }
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// hifreq-agent: command line entry point.
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { FlagError, allFlags, helpText, parseFlags, type FlagValues } from './config/flags.ts';
+import { Agent } from './agent.ts';
+import { AGENT_VERSION } from './metrics/self.ts';
+import type { Sample } from './types.ts';
+
+interface RemoteWrite {
+  write(samples: readonly Sample[]): void;
+  status(): unknown;
+  stop(): Promise<void>;
+}
+
+/** Loaded lazily (and by a computed specifier) so the agent runs without the remote-write module. */
+async function loadRemoteWrite(flags: FlagValues, logger: pino.Logger, registry: Registry): Promise<RemoteWrite> {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  let mod: { createRemoteWrite?: (config: FlagValues, deps: { logger: pino.Logger; registry: Registry }) => Promise<RemoteWrite> };
+  try {
+    mod = await import(`./remotewrite/index${ext}`);
+  } catch (err) {
+    throw new Error(`--remote-write.url was given but the remote-write module cannot be loaded: ${(err as Error).message}`);
+  }
+  if (typeof mod.createRemoteWrite !== 'function') {
+    throw new Error('--remote-write.url was given but this build has no remote-write support (remotewrite/index has no createRemoteWrite)');
+  }
+  return mod.createRemoteWrite(flags, { logger, registry });
+}
+
+async function main(argv: string[]): Promise<number> {
+  let flags: FlagValues;
+  try {
+    flags = parseFlags(argv);
+  } catch (err) {
+    if (err instanceof FlagError) {
+      process.stderr.write(`hifreq-agent: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (flags.help) {
+    process.stdout.write(helpText(allFlags()));
+    return 0;
+  }
+  if (flags.version) {
+    process.stdout.write(`hifreq-agent ${AGENT_VERSION}\n`);
+    return 0;
+  }
+  const logger = pino({ level: flags['log.level'] as string, base: { component: 'hifreq-agent' } });
+  let agent: Agent;
+  try {
+    const urls = flags['remote-write.url'] as string[];
+    // The agent's registry is created inside Agent; remote write gets its own registry merged on /metrics.
+    agent = new Agent({ flags, logger });
+    const remoteWrite = urls.length ? await loadRemoteWrite(flags, logger, agent.metrics.registry) : undefined;
+    if (remoteWrite) agent.attachRemoteWrite(remoteWrite);
+    await agent.start();
+  } catch (err) {
+    process.stderr.write(`hifreq-agent: ${(err as Error).message}\n`);
+    return 1;
+  }
+  logger.info({ version: AGENT_VERSION, node: flags['node-name'], source: flags['pods.source'], port: agent.port }, 'hifreq-agent started');
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      logger.info({ signal }, 'stopping: flushing and closing');
+      resolve();
+    };
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
+  });
+  await agent.stop();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`hifreq-agent: unexpected error: ${err?.stack ?? err}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,113 @@
+// End-to-end losslessness across a VictoriaMetrics outage, and across a SIGKILL of the agent during
+// an outage. Both scenarios run at the same time against separate VictoriaMetrics instances.
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { tempDir, waitFor } from './rw-fixtures.ts';
+import { DriverProcess } from './rw-process.ts';
+import { VictoriaMetrics, type ExportedSeries } from './rw-vm.ts';
+
+// The issue asks for a 3-minute outage; RW_OUTAGE_SECONDS only shortens it for local iteration.
+const OUTAGE_MS = Number(process.env.RW_OUTAGE_SECONDS ?? 180) * 1000;
+const SERIES = 20;
+
+function assertExactlyOnce(series: ExportedSeries[], expectedTicks: number[], what: string): void {
+  assert.equal(series.length, SERIES, `${what}: one stored series per driver series`);
+  const expected = [...expectedTicks].sort((a, b) => a - b);
+  for (const one of series) {
+    const pairs = one.timestamps.map((t, i) => [t, one.values[i]] as const).sort((a, b) => a[0] - b[0]);
+    const timestamps = pairs.map(([t]) => t);
+    assert.equal(new Set(timestamps).size, timestamps.length, `${what}: series ${one.metric.series} has duplicate samples`);
+    assert.equal(timestamps.length, expected.length, `${what}: series ${one.metric.series} holds ${timestamps.length} samples, expected ${expected.length}`);
+    assert.deepEqual(timestamps, expected, `${what}: series ${one.metric.series} timestamps`);
+    for (const [t, value] of pairs) assert.equal(value, t / 1000, `${what}: value at ${t}`);
+  }
+}
+
+function consecutive(ticks: number[]): boolean {
+  const sorted = [...ticks].sort((a, b) => a - b);
+  return sorted.every((t, i) => i === 0 || t - sorted[i - 1]! === 1000);
+}
+
+async function exportComplete(vm: VictoriaMetrics, expectedPerSeries: number): Promise<ExportedSeries[]> {
+  return vm.waitForExport(
+    'rw_e2e_ticks',
+    (series) => series.length === SERIES && series.every((one) => one.values.length >= expectedPerSeries),
+    60_000,
+  );
+}
+
+describe('remote write across outages and restarts', { concurrency: true }, () => {
+  it(`loses nothing across a ${OUTAGE_MS / 1000} s VictoriaMetrics outage`, { timeout: OUTAGE_MS + 180_000 }, async () => {
+    const vm = await VictoriaMetrics.start();
+    const driver = new DriverProcess(vm.writeUrl, tempDir(), SERIES);
+    try {
+      await waitFor('10 ticks appended before the outage', () => driver.appended.length >= 10, 30_000);
+      await vm.stop();
+      await sleep(OUTAGE_MS);
+      await vm.start();
+      // Let the agent reconnect and catch up while still ticking, then stop it gracefully.
+      await sleep(20_000);
+      const status = await driver.stop();
+      const ticks = driver.written;
+      assert.deepEqual(driver.appended, ticks, 'every written tick was appended to the queue, in order');
+      assert.ok(consecutive(ticks), 'the driver produced a gap-free 1 s sequence');
+      assert.ok(ticks.length >= 10 + OUTAGE_MS / 1000, `ticks cover the outage (${ticks.length})`);
+      const queue = (status.urls as Record<string, unknown>[])[0]!;
+      assert.equal(queue.pendingSamples, 0, 'queue drained after catch-up');
+      assert.equal(queue.samplesSent, ticks.length * SERIES);
+      assert.deepEqual(queue.samplesDropped, {});
+      assert.ok((queue.samplesRetried as number) > 0, 'requests failed and were retried during the outage');
+      assertExactlyOnce(await exportComplete(vm, ticks.length), ticks, 'outage');
+    } finally {
+      await driver.stop().catch(() => undefined);
+      await vm.stop();
+    }
+  });
+
+  it('loses nothing the queue accepted when the agent is SIGKILLed during an outage', { timeout: OUTAGE_MS + 180_000 }, async () => {
+    const vm = await VictoriaMetrics.start();
+    const queueDir = tempDir();
+    const first = new DriverProcess(vm.writeUrl, queueDir, SERIES);
+    let second: DriverProcess | undefined;
+    try {
+      await waitFor('10 ticks appended before the outage', () => first.appended.length >= 10, 30_000);
+      await vm.stop();
+      const vmStoppedAt = Date.now();
+      // Kill at an odd moment inside a tick, so an append may be in flight.
+      await sleep(OUTAGE_MS / 3 + 437);
+      await first.kill();
+      await sleep(3_000);
+      second = new DriverProcess(vm.writeUrl, queueDir, SERIES);
+      await waitFor('the restarted agent replays and ticks', () => second!.appended.length >= 3, 30_000);
+      const replayed = (second.events[0]!.status as { urls: { pendingSamples: number }[] }).urls[0]!.pendingSamples;
+      const acceptedDuringOutage = first.appended.filter((t) => t > vmStoppedAt).length;
+      assert.ok(acceptedDuringOutage > 0);
+      assert.ok(
+        replayed >= acceptedDuringOutage * SERIES && replayed <= first.written.length * SERIES && replayed % SERIES === 0,
+        `the restarted agent found every accepted sample on disk (${replayed} queued, ${acceptedDuringOutage * SERIES} accepted during the outage)`,
+      );
+      await sleep(Math.max(0, (2 * OUTAGE_MS) / 3 - 10_000));
+      await vm.start();
+      await sleep(20_000);
+      const status = await second.stop();
+
+      const unconfirmed = first.written.filter((t) => !first.appended.includes(t));
+      assert.ok(unconfirmed.length <= 1, `at most the tick in flight at the kill is unconfirmed (got ${unconfirmed.length})`);
+      const accepted = [...first.appended, ...second.written];
+      assert.deepEqual(second.appended, second.written);
+      const stored = await exportComplete(vm, accepted.length);
+      // A tick whose append was in flight at the kill may or may not have reached the segment.
+      const storedTicks = stored[0]?.timestamps ?? [];
+      const inFlightStored = unconfirmed.filter((t) => storedTicks.includes(t));
+      assertExactlyOnce(stored, [...accepted, ...inFlightStored], 'SIGKILL');
+      const queue = (status.urls as Record<string, unknown>[])[0]!;
+      assert.equal(queue.pendingSamples, 0);
+      assert.deepEqual(queue.samplesDropped, {});
+    } finally {
+      await first.kill();
+      await second?.stop().catch(() => undefined);
+      await vm.stop();
+    }
+  });
+});
