@@ -64,7 +64,7 @@ export class VictoriaMetrics {
     readonly url: string,
     private readonly proc: ChildProcess,
     private readonly dir: string,
-    private readonly log: string[]
+    readonly log: string[]
   ) {}
 
   static async start(): Promise<VictoriaMetrics> {
