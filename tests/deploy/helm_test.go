@@ -388,9 +388,9 @@ func TestSchemaRejectsBadValues(t *testing.T) {
 		set  []string
 		want string
 	}{
-		"unknown pod source": {[]string{"pods.source=informer"}, "pods.source"},
-		"bad interval":       {[]string{"interval.high=fast"}, "interval.high"},
-		"bad url":            {[]string{"remoteWrite.urls[0]=vm:8428"}, "remoteWrite.urls"},
+		"unknown pod source": {[]string{"pods.source=informer"}, "/pods/source"},
+		"bad interval":       {[]string{"interval.high=fast"}, "/interval/high"},
+		"bad url":            {[]string{"remoteWrite.urls[0]=vm:8428"}, "/remoteWrite/urls/0"},
 		"unknown key":        {[]string{"remotewrite.urls[0]=http://vm:8428/api/v1/write"}, "remotewrite"},
 		"no url":             {[]string{"remoteWrite.urls=null"}, "remoteWrite.urls"},
 		"bad cluster":        {[]string{"cluster=my cluster"}, "cluster"},
