@@ -100,7 +100,7 @@ export class Agent {
       logger: this.logger,
       metrics: this.metrics,
     });
-    this.podSource = opts.podSource ?? createPodSource(f, nodeName, this.logger);
+    this.podSource = opts.podSource ?? createPodSource(f, nodeName);
   }
 
   attachRemoteWrite(rw: NonNullable<AgentOptions['remoteWrite']>): void {

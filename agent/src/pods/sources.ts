@@ -1,10 +1,11 @@
 // Picks the pod source --pods.source names.
-import type { Logger } from 'pino';
 import type { FlagValues } from '../config/flags.ts';
+import { ApiServerPodSource, loadKubeConfig } from './apiserver.ts';
 import { FilePodSource } from './file.ts';
+import { KubeletPodSource } from './kubelet.ts';
 import type { PodSource } from './pod.ts';
 
-export function createPodSource(f: FlagValues, nodeName: string, logger: Logger): PodSource {
+export function createPodSource(f: FlagValues, nodeName: string): PodSource {
   switch (f['pods.source']) {
     case 'file': {
       const path = f['pods.file'] as string | undefined;
@@ -12,8 +13,15 @@ export function createPodSource(f: FlagValues, nodeName: string, logger: Logger)
       return new FilePodSource(path);
     }
     case 'kubelet':
+      return new KubeletPodSource({
+        url: f['pods.kubelet-url'] as string,
+        tokenFile: (f['pods.kubelet-token-file'] as string) || undefined,
+        insecureTls: f['pods.kubelet-insecure-tls'] as boolean,
+        pollMs: f['pods.kubelet-poll-interval'] as number,
+      }, nodeName);
     case 'apiserver':
+      return new ApiServerPodSource(loadKubeConfig(f['pods.kubeconfig'] as string | undefined), nodeName);
     default:
-      throw new Error(`--pods.source=${f['pods.source']} is not available in this build yet; use file (${nodeName}, ${logger.level})`);
+      throw new Error(`invalid --pods.source ${JSON.stringify(f['pods.source'])}: expected one of apiserver, kubelet, file`);
   }
 }
