@@ -61,7 +61,7 @@ export function parseResourceMap(entries: readonly string[]): Map<string, string
 
 export class Binder {
   private pods: Pod[] = [];
-  private running = false;
+  private current: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly loggedErrors = new Set<string>();
@@ -87,23 +87,25 @@ export class Binder {
     this.opts.podResources?.close();
   }
 
-  /** Recomputes all bindings; concurrent calls coalesce into one more run. */
-  async recompute(): Promise<void> {
-    if (this.running) {
+  /** Recomputes all bindings; calls during a run coalesce into one more run, awaited by all. */
+  recompute(): Promise<void> {
+    if (this.current) {
       this.again = true;
-      return;
+      return this.current;
     }
-    this.running = true;
-    try {
-      do {
-        this.again = false;
-        await this.computeOnce();
-      } while (this.again);
-    } catch (err) {
-      this.opts.logger.error({ err }, 'binding failed');
-    } finally {
-      this.running = false;
-    }
+    this.current = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.computeOnce();
+        } while (this.again);
+      } catch (err) {
+        this.opts.logger.error({ err }, 'binding failed');
+      } finally {
+        this.current = undefined;
+      }
+    })();
+    return this.current;
   }
 
   private error(errors: string[], message: string): void {
