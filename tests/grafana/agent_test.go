@@ -203,6 +203,66 @@ func TestAgentDataThroughThePlugin(t *testing.T) {
 	if typical < len(values)-3 {
 		t.Errorf("want every point but the burst at 8000 bit/s ± 5%% (at most 2 off by a late tick); got %v", values)
 	}
+
+	// Grafana Live: the panel subscribes to the signal's channel and the plugin pushes the
+	// last minute at once, then each new second.
+	path := "signal/e2e/llama-pretrain/nic_rx_bits"
+	if st, err := e.backend.SubscribeStream(context.Background(), e.pctx, path); err != nil || st != backend.SubscribeStreamStatusOK {
+		t.Fatalf("SubscribeStream %s = %v, %v; want OK", path, st, err)
+	}
+	if st, err := e.backend.SubscribeStream(context.Background(), e.pctx, "signal/e2e"); err != nil || st != backend.SubscribeStreamStatusNotFound {
+		t.Errorf("SubscribeStream of a malformed path = %v, %v; want NotFound", st, err)
+	}
+	streamCtx, stopStream := context.WithTimeout(context.Background(), 8*time.Second)
+	defer stopStream()
+	frames, errc, err := e.backend.RunStream(streamCtx, e.pctx, path)
+	if err != nil {
+		t.Fatalf("RunStream %s: %v", path, err)
+	}
+	var packets int
+	var lastTime time.Time
+	sawBurst, newPoints, newTypical := false, 0, 0
+	for f := range frames {
+		packets++
+		for i := 0; i < f.Rows(); i++ {
+			ts, _ := f.Fields[0].At(i).(time.Time)
+			if !ts.After(lastTime) {
+				t.Errorf("packet %d repeats or reorders time %s (last %s)", packets, ts, lastTime)
+			}
+			lastTime = ts
+			for _, fld := range f.Fields[1:] {
+				v, _ := fld.NullableFloatAt(i)
+				if v == nil {
+					continue
+				}
+				if near(*v, 8_008_000) {
+					sawBurst = true
+				}
+				if packets > 1 {
+					newPoints++
+					if near(*v, 8000) {
+						newTypical++
+					}
+				}
+			}
+		}
+		if packets >= 4 {
+			stopStream()
+		}
+	}
+	if err := <-errc; err != nil {
+		t.Fatalf("stream ended with an error: %v", err)
+	}
+	if packets < 3 {
+		t.Fatalf("got %d stream packets in 8 s, want the backfill and a new one every second", packets)
+	}
+	if !sawBurst {
+		t.Errorf("the stream's first minute does not contain the burst second")
+	}
+	if newPoints == 0 || newTypical < newPoints-1 {
+		t.Errorf("the stream's new points: %d of %d at 8000 bit/s ± 5%%", newTypical, newPoints)
+	}
+
 	if exited, err := agent.Exited(); exited {
 		t.Errorf("the agent exited during the test: %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
@@ -252,4 +253,51 @@ func (b *Backend) CallResource(ctx context.Context, pctx backend.PluginContext, 
 		return nil, fmt.Errorf("CallResource %s %s: the plugin sent no response", method, path)
 	}
 	return out, nil
+}
+
+// SubscribeStream asks the plugin whether a Grafana Live channel path may be subscribed, as
+// Grafana does before it starts a stream.
+func (b *Backend) SubscribeStream(ctx context.Context, pctx backend.PluginContext, path string) (backend.SubscribeStreamStatus, error) {
+	res, err := b.Stream.SubscribeStream(ctx, &pluginv2.SubscribeStreamRequest{
+		PluginContext: backend.ToProto().PluginContext(pctx), Path: path,
+	})
+	if err != nil {
+		return 0, err
+	}
+	return backend.SubscribeStreamStatus(res.Status), nil
+}
+
+// RunStream starts the plugin's stream for path and delivers every frame it sends until ctx
+// ends; the returned channel closes when the stream ends, with the error (nil when ctx ended) on
+// errc.
+func (b *Backend) RunStream(ctx context.Context, pctx backend.PluginContext, path string) (<-chan *data.Frame, <-chan error, error) {
+	stream, err := b.Stream.RunStream(ctx, &pluginv2.RunStreamRequest{
+		PluginContext: backend.ToProto().PluginContext(pctx), Path: path,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	frames := make(chan *data.Frame, 64)
+	errc := make(chan error, 1)
+	go func() {
+		defer close(frames)
+		for {
+			packet, err := stream.Recv()
+			if err != nil {
+				if ctx.Err() != nil || errors.Is(err, io.EOF) {
+					errc <- nil
+				} else {
+					errc <- err
+				}
+				return
+			}
+			var f data.Frame
+			if err := json.Unmarshal(packet.Data, &f); err != nil {
+				errc <- fmt.Errorf("stream packet is not a data frame: %w", err)
+				return
+			}
+			frames <- &f
+		}
+	}()
+	return frames, errc, nil
 }
