@@ -4,6 +4,7 @@ go 1.26.5
 
 require (
 	github.com/compose-spec/compose-go/v2 v2.16.2
+	github.com/moby/patternmatcher v0.6.1
 	github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring v0.94.0
 	k8s.io/api v0.37.2
 	k8s.io/apimachinery v0.37.2
