@@ -1,0 +1,119 @@
+package plugin
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// irateWindow is the look-behind of per-second rates at step 1 s. irate uses the last two raw
+// samples in it, so 1 s data gives exact per-second values (VictoriaMetrics widens rate(x[1s])
+// into a 5 s average), and 15 s data outside a job's lifetime still has two samples: no holes.
+const irateWindow = "20s"
+
+// scopeFilters returns the label filters that confine a query to its cluster/job/node/device.
+// jobNodes is the resolved node set of the job for node-scoped signals.
+func (d *Datasource) scopeFilters(q *parsedQuery, sig *Signal, jobNodes []string) scope {
+	filters := []string{q.cluster.filter(d.st.ClusterLabel), q.node.filter("node")}
+	switch {
+	case q.job.any:
+	case sig != nil && sig.Scope == scopeNode:
+		filters = append(filters, exactSet(jobNodes).filter("node"))
+	default:
+		filters = append(filters, q.job.filter("job_name"))
+	}
+	devLabel := "device"
+	if sig != nil && len(sig.DeviceLabels) > 0 {
+		devLabel = sig.DeviceLabels[0]
+	}
+	filters = append(filters, q.device.filter(devLabel))
+	return scope(selector(filters...))
+}
+
+func (d *Datasource) groupLabels(sig *Signal, groupBy string) []string {
+	var ls []string
+	switch groupBy {
+	case "device":
+		ls = append([]string{d.st.ClusterLabel, "job_name", "node"}, sig.DeviceLabels...)
+	case "node":
+		ls = []string{d.st.ClusterLabel, "job_name", "node"}
+	case "pod":
+		ls = []string{d.st.ClusterLabel, "job_name", "namespace", "pod"}
+	case "job":
+		ls = []string{d.st.ClusterLabel, "job_name"}
+	}
+	for _, k := range sig.KeepLabels {
+		if !contains(ls, k) {
+			ls = append(ls, k)
+		}
+	}
+	return ls
+}
+
+func metricSelector(metrics []string) string {
+	if len(metrics) == 1 {
+		return metrics[0]
+	}
+	return `{__name__=~"` + strings.Join(metrics, "|") + `"}`
+}
+
+// signalExpr builds the MetricsQL of a signal query at the given step. At 1 s it returns
+// per-second values; at coarser steps it returns an envelope of the per-second values so a
+// one-second burst keeps its true peak. With envelope band the result carries a rollup label.
+func (d *Datasource) signalExpr(q *parsedQuery, step time.Duration) string {
+	sig := q.signal
+	sel := metricSelector(sig.Metrics)
+	win := formatStep(step)
+	fine := step <= time.Second
+
+	if sig.ID == "job_imbalance" {
+		rate := "irate(" + sel + "[" + irateWindow + "])"
+		if !fine {
+			rate = "rate(" + sel + "[" + win + "])"
+		}
+		by := d.st.ClusterLabel + ", job_name"
+		perNode := "sum by (" + by + ", node) (" + rate + ")"
+		return "max by (" + by + ") (" + perNode + ") / min by (" + by + ") (" + perNode + ")"
+	}
+
+	labels := d.groupLabels(sig, q.GroupBy)
+	var inner string
+	switch {
+	case sig.Kind == kindCounter && fine:
+		inner = "irate(" + sel + "[" + irateWindow + "])"
+	case sig.Kind == kindCounter:
+		want := q.Envelope
+		if want == "band" {
+			want = "min|max"
+		}
+		inner = `label_match(rollup_rate(` + sel + "[" + win + `]), "rollup", "` + want + `")`
+	case fine:
+		inner = sel
+	case q.Envelope == "band":
+		inner = `label_set(min_over_time(` + sel + "[" + win + `]), "rollup", "min") or label_set(max_over_time(` + sel + "[" + win + `]), "rollup", "max")`
+	default:
+		inner = q.Envelope + "_over_time(" + sel + "[" + win + "])"
+	}
+	if q.Envelope == "band" && !fine {
+		labels = append(labels, "rollup")
+	}
+	expr := sig.Aggregation + " by (" + strings.Join(labels, ", ") + ") (" + inner + ")"
+	if sig.Scale != 1 {
+		expr = "(" + expr + ") * " + strconv.FormatFloat(sig.Scale, 'f', -1, 64)
+	}
+	return expr
+}
+
+// expandMacros replaces Grafana-style interval macros in raw MetricsQL with the chosen step.
+func expandMacros(expr string, step, rng time.Duration) string {
+	s := formatStep(step)
+	r := strings.NewReplacer(
+		"$__rate_interval", s, "${__rate_interval}", s,
+		"$__interval_ms", strconv.FormatInt(step.Milliseconds(), 10),
+		"$__interval", s, "${__interval}", s,
+		"$__step", s,
+		"$__range", fmt.Sprintf("%ds", int64(rng/time.Second)),
+	)
+	return r.Replace(expr)
+}

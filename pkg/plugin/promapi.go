@@ -1,0 +1,167 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// series is one time series of a range or instant answer.
+type series struct {
+	Labels map[string]string
+	Times  []time.Time
+	Values []float64
+}
+
+type promResponse struct {
+	Status string `json:"status"`
+	Error  string `json:"error"`
+	Data   struct {
+		ResultType string `json:"resultType"`
+		Result     []struct {
+			Metric map[string]string   `json:"metric"`
+			Values [][2]json.RawMessage `json:"values"`
+			Value  [2]json.RawMessage   `json:"value"`
+		} `json:"result"`
+	} `json:"data"`
+}
+
+// scope is the label filter that VictoriaMetrics ANDs into every selector of a query.
+// It is built by the backend only; clients never supply extra_filters.
+type scope string
+
+func (s scope) apply(args url.Values) {
+	if s != "" && s != "{}" {
+		args.Set("extra_filters[]", string(s))
+	}
+}
+
+func (c *vmClient) queryRange(ctx context.Context, expr string, sc scope, start, end time.Time, step time.Duration, fresh bool) ([]series, error) {
+	args := url.Values{}
+	args.Set("query", expr)
+	args.Set("start", formatTime(start))
+	args.Set("end", formatTime(end))
+	args.Set("step", formatStep(step))
+	if fresh {
+		args.Set("nocache", "1")
+	}
+	sc.apply(args)
+	return c.decodeMatrix(ctx, "/api/v1/query_range", args)
+}
+
+func (c *vmClient) queryInstant(ctx context.Context, expr string, sc scope, at time.Time) ([]series, error) {
+	args := url.Values{}
+	args.Set("query", expr)
+	args.Set("time", formatTime(at))
+	args.Set("nocache", "1")
+	sc.apply(args)
+	return c.decodeMatrix(ctx, "/api/v1/query", args)
+}
+
+func (c *vmClient) decodeMatrix(ctx context.Context, path string, args url.Values) ([]series, error) {
+	body, err := c.get(ctx, c.st.QueryURL, path, args)
+	if err != nil {
+		return nil, err
+	}
+	var pr promResponse
+	if err := json.Unmarshal(body, &pr); err != nil {
+		return nil, fmt.Errorf("VictoriaMetrics at %s%s answered something that is not Prometheus API JSON: %v", c.st.QueryURL, path, err)
+	}
+	if pr.Status != "success" {
+		return nil, fmt.Errorf("VictoriaMetrics reported an error: %s", readableVMError(pr.Error))
+	}
+	out := make([]series, 0, len(pr.Data.Result))
+	for _, r := range pr.Data.Result {
+		s := series{Labels: r.Metric}
+		pts := r.Values
+		if pr.Data.ResultType == "vector" {
+			pts = [][2]json.RawMessage{r.Value}
+		}
+		s.Times = make([]time.Time, 0, len(pts))
+		s.Values = make([]float64, 0, len(pts))
+		for _, p := range pts {
+			t, v, err := parsePoint(p)
+			if err != nil {
+				return nil, fmt.Errorf("VictoriaMetrics returned a malformed point %s: %v", p, err)
+			}
+			s.Times = append(s.Times, t)
+			s.Values = append(s.Values, v)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func parsePoint(p [2]json.RawMessage) (time.Time, float64, error) {
+	var ts float64
+	if err := json.Unmarshal(p[0], &ts); err != nil {
+		return time.Time{}, 0, err
+	}
+	var vs string
+	if err := json.Unmarshal(p[1], &vs); err != nil {
+		return time.Time{}, 0, err
+	}
+	v, err := strconv.ParseFloat(vs, 64)
+	if err != nil {
+		return time.Time{}, 0, err
+	}
+	return time.UnixMilli(int64(math.Round(ts * 1000))).UTC(), v, nil
+}
+
+// labelValues lists the values of a label among series matching match in [start, end].
+func (c *vmClient) labelValues(ctx context.Context, label, match string, start, end time.Time) ([]string, error) {
+	args := url.Values{}
+	if match != "" {
+		args.Set("match[]", match)
+	}
+	args.Set("start", formatTime(start))
+	args.Set("end", formatTime(end))
+	body, err := c.get(ctx, c.st.QueryURL, "/api/v1/label/"+url.PathEscape(label)+"/values", args)
+	if err != nil {
+		return nil, err
+	}
+	var r struct {
+		Data []string `json:"data"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, fmt.Errorf("VictoriaMetrics answered label values that are not JSON: %v", err)
+	}
+	if r.Data == nil {
+		r.Data = []string{}
+	}
+	return r.Data, nil
+}
+
+// seriesLabels lists the label sets of series matching match in [start, end].
+func (c *vmClient) seriesLabels(ctx context.Context, match string, start, end time.Time) ([]map[string]string, error) {
+	args := url.Values{}
+	args.Set("match[]", match)
+	args.Set("start", formatTime(start))
+	args.Set("end", formatTime(end))
+	body, err := c.get(ctx, c.st.QueryURL, "/api/v1/series", args)
+	if err != nil {
+		return nil, err
+	}
+	var r struct {
+		Data []map[string]string `json:"data"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, fmt.Errorf("VictoriaMetrics answered a series list that is not JSON: %v", err)
+	}
+	return r.Data, nil
+}
+
+func formatTime(t time.Time) string {
+	return strconv.FormatFloat(float64(t.UnixMilli())/1000, 'f', -1, 64)
+}
+
+func formatStep(d time.Duration) string {
+	if d%time.Second == 0 {
+		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+	}
+	return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+}

@@ -1,0 +1,137 @@
+package plugin
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"sort"
+	"time"
+)
+
+// clusterInfo is one entry of /clusters.
+type clusterInfo struct {
+	Name     string    `json:"name"`
+	LastSeen time.Time `json:"lastSeen"`
+}
+
+const clusterMarkerMetric = "hifreq_agent_build_info|node_network_receive_bytes_total|node_infiniband_port_data_received_bytes_total"
+
+// handleClusters lists the clusters that sent data in the range with the time of their last
+// sample, so a cluster that went offline is still listed with its history.
+func (d *Datasource) handleClusters(w http.ResponseWriter, r *http.Request) {
+	from, to, err := timeRange(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	cl := d.st.ClusterLabel
+	expr := fmt.Sprintf(`max by (%s) (tlast_over_time({__name__=~"%s"}[%ds]))`, cl, clusterMarkerMetric, int64(math.Ceil(to.Sub(from).Seconds())))
+	ss, err := d.vm.queryInstant(r.Context(), expr, "", to)
+	if err != nil {
+		writeVMError(w, err)
+		return
+	}
+	out := []clusterInfo{}
+	for _, s := range ss {
+		if s.Labels[cl] == "" || len(s.Values) == 0 {
+			continue
+		}
+		out = append(out, clusterInfo{Name: s.Labels[cl], LastSeen: time.UnixMilli(int64(s.Values[0] * 1000)).UTC()})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	writeJSON(w, map[string]any{"clusters": out})
+}
+
+// jobInfo is one entry of /jobs.
+type jobInfo struct {
+	Name    string    `json:"name"`
+	Cluster string    `json:"cluster"`
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end"`
+	Nodes   []string  `json:"nodes"`
+	Pods    []string  `json:"pods"`
+}
+
+// handleJobs lists the jobs of a cluster in the range: first and last one-second sample,
+// nodes and pods (namespace/pod).
+func (d *Datasource) handleJobs(w http.ResponseWriter, r *http.Request) {
+	from, to, err := timeRange(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	q, err := resourceQuery(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	cl := d.st.ClusterLabel
+	sel := `{__name__=~"` + jobMarkerMetric + `",job_name!=""` + commaFilter(q.cluster.filter(cl)) + commaFilter(q.job.filter("job_name")) + "}"
+	labels, err := d.vm.seriesLabels(r.Context(), sel, from, to)
+	if err != nil {
+		writeVMError(w, err)
+		return
+	}
+	type key struct{ cluster, job string }
+	jobs := map[key]*jobInfo{}
+	nodes := map[key]map[string]bool{}
+	pods := map[key]map[string]bool{}
+	for _, ls := range labels {
+		k := key{ls[cl], ls["job_name"]}
+		if jobs[k] == nil {
+			jobs[k] = &jobInfo{Name: k.job, Cluster: k.cluster}
+			nodes[k], pods[k] = map[string]bool{}, map[string]bool{}
+		}
+		if ls["node"] != "" {
+			nodes[k][ls["node"]] = true
+		}
+		if ls["pod"] != "" {
+			pods[k][ls["namespace"]+"/"+ls["pod"]] = true
+		}
+	}
+	if len(jobs) > 0 {
+		win := int64(math.Ceil(to.Sub(from).Seconds()))
+		by := cl + ", job_name"
+		first, err := d.vm.queryInstant(r.Context(), fmt.Sprintf("min by (%s) (tfirst_over_time(%s[%ds]))", by, sel, win), "", to)
+		if err != nil {
+			writeVMError(w, err)
+			return
+		}
+		last, err := d.vm.queryInstant(r.Context(), fmt.Sprintf("max by (%s) (tlast_over_time(%s[%ds]))", by, sel, win), "", to)
+		if err != nil {
+			writeVMError(w, err)
+			return
+		}
+		for _, s := range first {
+			if j := jobs[key{s.Labels[cl], s.Labels["job_name"]}]; j != nil && len(s.Values) > 0 {
+				j.Start = time.UnixMilli(int64(math.Round(s.Values[0] * 1000))).UTC()
+			}
+		}
+		for _, s := range last {
+			if j := jobs[key{s.Labels[cl], s.Labels["job_name"]}]; j != nil && len(s.Values) > 0 {
+				j.End = time.UnixMilli(int64(math.Round(s.Values[0] * 1000))).UTC()
+			}
+		}
+	}
+	out := make([]jobInfo, 0, len(jobs))
+	for k, j := range jobs {
+		j.Nodes, j.Pods = sortedKeys(nodes[k]), sortedKeys(pods[k])
+		out = append(out, *j)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Cluster != out[j].Cluster {
+			return out[i].Cluster < out[j].Cluster
+		}
+		return out[i].Name < out[j].Name
+	})
+	writeJSON(w, map[string]any{"jobs": out})
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,199 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+)
+
+const (
+	streamInterval = time.Second
+	// streamDelay: a sample of time T is only pushed once T is this old, so VictoriaMetrics
+	// has indexed it (about 1 s on 1.79.5) and irate at T does not repeat the previous second.
+	streamDelay = 2 * time.Second
+	// streamBackfill is what a new subscriber gets at once.
+	streamBackfill = 60 * time.Second
+)
+
+// streamRegistry tracks running streams so Dispose can stop them and tests can count them.
+type streamRegistry struct {
+	mu      sync.Mutex
+	cancels map[*context.CancelFunc]struct{}
+}
+
+func newStreamRegistry() *streamRegistry {
+	return &streamRegistry{cancels: map[*context.CancelFunc]struct{}{}}
+}
+
+func (r *streamRegistry) add(c *context.CancelFunc) {
+	r.mu.Lock()
+	r.cancels[c] = struct{}{}
+	r.mu.Unlock()
+}
+
+func (r *streamRegistry) remove(c *context.CancelFunc) {
+	r.mu.Lock()
+	delete(r.cancels, c)
+	r.mu.Unlock()
+}
+
+func (r *streamRegistry) running() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.cancels)
+}
+
+func (r *streamRegistry) stopAll() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for c := range r.cancels {
+		(*c)()
+	}
+}
+
+// StreamPath is the Live channel path of a signal of a job: signal/<cluster>/<job>/<signal>,
+// each component URL path-escaped.
+func StreamPath(cluster, job, signal string) string {
+	return "signal/" + url.PathEscape(cluster) + "/" + url.PathEscape(job) + "/" + url.PathEscape(signal)
+}
+
+func parseStreamPath(path string) (*parsedQuery, error) {
+	parts := strings.Split(path, "/")
+	if len(parts) != 4 || parts[0] != "signal" {
+		return nil, fmt.Errorf("stream path %q is not signal/<cluster>/<job>/<signal>", path)
+	}
+	var vals [3]string
+	for i, p := range parts[1:] {
+		v, err := url.PathUnescape(p)
+		if err != nil {
+			return nil, fmt.Errorf("stream path %q: component %q is not URL-escaped correctly: %v", path, p, err)
+		}
+		vals[i] = v
+	}
+	raw := fmt.Sprintf(`{"queryType":"signal","cluster":%q,"job":%q,"signal":%q}`, vals[0], vals[1], vals[2])
+	return parseQuery([]byte(raw), "")
+}
+
+// SubscribeStream allows a subscription when its path names a valid signal query.
+func (d *Datasource) SubscribeStream(_ context.Context, req *backend.SubscribeStreamRequest) (*backend.SubscribeStreamResponse, error) {
+	if _, err := parseStreamPath(req.Path); err != nil {
+		log.DefaultLogger.Warn("refused stream subscription", "path", req.Path, "error", err.Error())
+		return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusNotFound}, nil
+	}
+	return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusOK}, nil
+}
+
+// PublishStream: clients never publish into these channels.
+func (d *Datasource) PublishStream(context.Context, *backend.PublishStreamRequest) (*backend.PublishStreamResponse, error) {
+	return &backend.PublishStreamResponse{Status: backend.PublishStreamStatusPermissionDenied}, nil
+}
+
+// RunStream pushes the new per-second points of the channel's signal every second until
+// Grafana cancels the context (last subscriber gone) or the instance is disposed.
+func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamRequest, sender *backend.StreamSender) error {
+	q, err := parseStreamPath(req.Path)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	d.streams.add(&cancel)
+	defer d.streams.remove(&cancel)
+
+	expr := d.signalExpr(q, time.Second)
+	sc := d.scopeFilters(q, q.signal, nil)
+	if q.signal.Scope == scopeNode && !q.job.any {
+		sc = "" // resolved per tick below: the job's nodes can change while it runs
+	}
+	last := time.Now().Add(-streamDelay - streamBackfill).Truncate(time.Second)
+	ticker := time.NewTicker(streamInterval)
+	defer ticker.Stop()
+	for {
+		end := time.Now().Add(-streamDelay).Truncate(time.Second)
+		if end.After(last) {
+			tickScope := sc
+			if q.signal.Scope == scopeNode && !q.job.any {
+				nodes, err := d.jobNodes(ctx, q, last, end)
+				if err == nil && len(nodes) > 0 {
+					tickScope = d.scopeFilters(q, q.signal, nodes)
+				}
+			}
+			if tickScope != "" || q.signal.Scope != scopeNode || q.job.any {
+				ss, err := d.vm.queryRange(ctx, expr, tickScope, last.Add(time.Second), end, time.Second, true)
+				switch {
+				case ctx.Err() != nil:
+					return nil
+				case err != nil:
+					log.DefaultLogger.Warn("stream query failed", "path", req.Path, "error", err.Error())
+				default:
+					if f := wideFrame(ss, q.signal.Unit, last); f != nil {
+						if err := sender.SendFrame(f, data.IncludeAll); err != nil {
+							return err
+						}
+					}
+					last = end
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+		}
+	}
+}
+
+// wideFrame joins the series' points after `after` into one frame: a time column and one
+// value column per series, the shape Grafana Live appends to a panel.
+func wideFrame(ss []series, unit string, after time.Time) *data.Frame {
+	idx := map[int64]int{}
+	var times []time.Time
+	for _, s := range ss {
+		for _, t := range s.Times {
+			if t.After(after) {
+				if _, ok := idx[t.UnixMilli()]; !ok {
+					idx[t.UnixMilli()] = 0
+					times = append(times, t)
+				}
+			}
+		}
+	}
+	if len(times) == 0 {
+		return nil
+	}
+	sortTimes(times)
+	for i, t := range times {
+		idx[t.UnixMilli()] = i
+	}
+	frame := data.NewFrame("signal", data.NewField("time", nil, times))
+	for _, fr := range toFrames(ss, unit, "", nil) {
+		vals := make([]*float64, len(times))
+		tf, vf := fr.Fields[0], fr.Fields[1]
+		for i := 0; i < tf.Len(); i++ {
+			t := tf.At(i).(time.Time)
+			if j, ok := idx[t.UnixMilli()]; ok && t.After(after) {
+				v := vf.At(i).(float64)
+				vals[j] = &v
+			}
+		}
+		f := data.NewField("value", vf.Labels, vals)
+		f.Config = vf.Config
+		frame.Fields = append(frame.Fields, f)
+	}
+	return frame
+}
+
+func sortTimes(ts []time.Time) {
+	for i := 1; i < len(ts); i++ {
+		for j := i; j > 0 && ts[j].Before(ts[j-1]); j-- {
+			ts[j], ts[j-1] = ts[j-1], ts[j]
+		}
+	}
+}

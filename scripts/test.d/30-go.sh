@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Go backend: vet and tests (the tests start a real VictoriaMetrics from the victoria-metrics package).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+nice -n 10 go vet ./...
+nice -n 10 go test -count=1 -timeout 10m ./...
