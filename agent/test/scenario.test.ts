@@ -5,6 +5,8 @@
 //     another node, a pod naming a missing device, a garbage counter file, a slow collector and a
 //     failing collector produce counted, logged errors (or nothing) and nothing else changes.
 //  B. a labelled pod goes away → staleness markers at once, 1 s through the grace period, then 15 s.
+//  C. pods from a FAKE API server whose watch breaks (dropped connections, HTTP 500, 410 Gone):
+//     errors are logged and counted, the pod stays bound and its devices keep their 1 s cadence.
 import assert from 'node:assert/strict';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,15 +16,16 @@ import { Agent } from '../src/agent.ts';
 import { NODE, type Collector } from '../src/collectors/collector.ts';
 import { parseFlags } from '../src/config/flags.ts';
 import type { Sample } from '../src/types.ts';
+import { FakeApiServer } from './fake-apiserver.ts';
 import { copyFixture, recordingLogger, sleep } from './helpers.ts';
 
 const HF = { monitor: 'high-frequency' };
 const POD_UID = '6f1c2a7e-0000-4000-8000-000000000001';
 
-function agentFlags(fx: { procfs: string; sysfs: string; root: string }, podFile: string) {
+function agentFlags(fx: { procfs: string; sysfs: string; root: string }, podFile: string, source = ['--pods.source=file', `--pods.file=${podFile}`]) {
   return parseFlags([
     `--path.procfs=${fx.procfs}`, `--path.sysfs=${fx.sysfs}`, '--web.listen-address=127.0.0.1:0',
-    '--cluster=test', '--node-name=node-1', '--pods.source=file', `--pods.file=${podFile}`,
+    '--cluster=test', '--node-name=node-1', ...source,
     '--interval.grace=3s', '--binding.pod-resources-socket=', '--collector.timeout=500ms',
   ], undefined, { env: {} });
 }
@@ -69,8 +72,14 @@ describe('scenarios', { timeout: 120_000 }, () => {
   const recB = new Recorder();
   const logA = recordingLogger();
   const logB = recordingLogger();
+  const fxC = copyFixture('node1');
+  const recC = new Recorder();
+  const logC = recordingLogger();
+  const fakeApi = new FakeApiServer();
   let agentA: Agent;
   let agentB: Agent;
+  let agentC: Agent;
+  let cStartedAt = 0;
   let appearedAt = 0;
   let removedAt = 0;
 
@@ -92,8 +101,27 @@ describe('scenarios', { timeout: 120_000 }, () => {
     writeFileSync(join(fxA.sysfs, 'class/infiniband/mlx5_0/ports/1/hw_counters/rx_write_requests'), '12a\n');
     agentA = new Agent({ flags: agentFlags(fxA, podsA), logger: logA.logger, sinks: [recA], extraCollectors: [slowCollector, failingCollector] });
     agentB = new Agent({ flags: agentFlags(fxB, podsB), logger: logB.logger, sinks: [recB] });
+    await fakeApi.start();
+    const kubeconfig = join(fxC.root, 'kubeconfig');
+    fakeApi.writeKubeconfig(kubeconfig);
+    fakeApi.upsert({ namespace: 'train', name: 'gpt-worker-3', nodeName: 'node-1', labels: { ...HF, 'volcano.sh/job-name': 'gpt' } });
+    fakeApi.upsert({ namespace: 'train', name: 'gpt-worker-4', nodeName: 'node-2', labels: { ...HF, 'volcano.sh/job-name': 'gpt' } });
+    agentC = new Agent({ flags: agentFlags(fxC, '', ['--pods.source=apiserver', `--pods.kubeconfig=${kubeconfig}`]), logger: logC.logger, sinks: [recC] });
     await agentA.start();
     await agentB.start();
+    await agentC.start();
+    cStartedAt = Date.now();
+    // C: the watch breaks in three ways while the agent runs
+    setTimeout(() => fakeApi.dropConnections(), 10_000);
+    setTimeout(() => {
+      fakeApi.failWatches = 2;
+      fakeApi.dropConnections();
+    }, 20_000);
+    setTimeout(() => {
+      fakeApi.upsert({ namespace: 'web', name: 'web-1', nodeName: 'node-1' });
+      fakeApi.compact();
+      fakeApi.dropConnections();
+    }, 30_000);
     await sleep(2300);
     appearedAt = Date.now();
     writePods(podsA, [...bystanders, worker]);
@@ -108,6 +136,9 @@ describe('scenarios', { timeout: 120_000 }, () => {
   after(async () => {
     await agentA?.stop();
     await agentB?.stop();
+    await agentC?.stop();
+    await fakeApi.stop();
+    fxC.remove();
     fxA.remove();
     fxB.remove();
   });
@@ -221,5 +252,28 @@ describe('scenarios', { timeout: 120_000 }, () => {
     const mlx = t.targets.find((x: any) => x.id === 'infiniband:mlx5_0');
     assert.equal(mlx.intervalMs, 15000);
     assert.equal(mlx.reason, 'no high-frequency pod uses it');
+  });
+
+  it('C: a breaking API server watch is logged and counted; the bound devices keep 1 s', async () => {
+    const start = Math.ceil((cStartedAt + 2000) / 1000) * 1000;
+    const end = start + 60_000;
+    const ts = recC.samples
+      .filter((s) => s.name === 'node_infiniband_port_data_received_bytes_total' && s.labels.device === 'mlx5_0' && s.timestampMs >= start && s.timestampMs < end)
+      .map((s) => s.timestampMs);
+    assert.ok(ts.length >= 59 && ts.length <= 61, `${ts.length} samples in 60 s`);
+    const bound = recC.samples.find((s) => s.labels.device === 'mlx5_0' && s.timestampMs >= start)!;
+    assert.equal(bound.labels.pod, 'gpt-worker-3');
+    assert.equal(bound.labels.job_name, 'gpt');
+    assert.equal(recC.samples.filter((s) => s.stale).length, 0, 'the pod never looked gone');
+    const warnings = logC.lines.filter((l) => l.level === 40 && l.source === 'apiserver').map((l) => l.msg as string);
+    assert.ok(warnings.some((w) => w.startsWith('pod watch on the API server failed: HTTP 500: Internal Server Error; retrying in ')), warnings.join(' | '));
+    const metrics = await (await fetch(`http://127.0.0.1:${agentC.port}/metrics`)).text();
+    const errors = Number(/^hifreq_agent_pod_source_errors_total\{source="apiserver"\} (\d+)$/m.exec(metrics)?.[1]);
+    assert.equal(errors, warnings.length);
+    assert.ok(errors >= 2);
+    const t = agentC.targetsStatus() as any;
+    assert.deepEqual(t.highFrequencyPods.map((p: any) => p.pod), ['gpt-worker-3']);
+    assert.equal(t.highFrequencyPods[0].deviceSource, 'fallback: all physical RDMA devices');
+    assert.deepEqual(t.highFrequencyPods[0].targets, ['infiniband:mlx4_0', 'infiniband:mlx5_0', 'netdev:enp1s0f0', 'infiniband:qib0']);
   });
 });
