@@ -100,6 +100,21 @@ func TestStackWithoutDocker(t *testing.T) {
 			time.Sleep(2 * time.Second)
 		}
 	}
+
+	// Only the jobs that ask get 1 s: cluster-b binds eth0 only, so its lo stays at 15 s and
+	// carries no job label.
+	q := `count_over_time(node_network_receive_bytes_total{cluster="cluster-b",device="lo"}[30s])`
+	n, desc := instant(t, vmURL, q)
+	for end := time.Now().Add(40 * time.Second); n == 0 && time.Now().Before(end); n, desc = instant(t, vmURL, q) {
+		time.Sleep(2 * time.Second) // a brand-new series takes seconds to become searchable
+	}
+	if n < 1 || n > 3 {
+		t.Errorf("%s: want 1-3 samples (15 s interval), got %s", q, desc)
+	}
+	q = `count(node_network_receive_bytes_total{cluster="cluster-b",device="lo",job_name!=""})`
+	if n, desc := instant(t, vmURL, q); n != 0 {
+		t.Errorf("%s: an unbound device must not carry job_name, got %s", q, desc)
+	}
 }
 
 // hostPath maps a path inside a container to the host path bind-mounted there.
