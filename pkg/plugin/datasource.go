@@ -22,8 +22,8 @@ var (
 // Datasource is one configured instance of hifreq-netmon-datasource.
 type Datasource struct {
 	backend.CallResourceHandler
-	st Settings
-	vm *vmClient
+	st      Settings
+	vm      *vmClient
 	streams *streamRegistry
 }
 

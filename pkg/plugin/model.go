@@ -30,8 +30,8 @@ var envelopes = []string{"max", "min", "avg", "band"}
 // parsedQuery is a validated query model.
 type parsedQuery struct {
 	QueryModel
-	signal                      *Signal
-	cluster, job, node, device  matcher
+	signal                     *Signal
+	cluster, job, node, device matcher
 }
 
 func parseQuery(raw json.RawMessage, queryType string) (*parsedQuery, error) {

@@ -23,7 +23,7 @@ type promResponse struct {
 	Data   struct {
 		ResultType string `json:"resultType"`
 		Result     []struct {
-			Metric map[string]string   `json:"metric"`
+			Metric map[string]string    `json:"metric"`
 			Values [][2]json.RawMessage `json:"values"`
 			Value  [2]json.RawMessage   `json:"value"`
 		} `json:"result"`

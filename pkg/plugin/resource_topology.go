@@ -100,7 +100,9 @@ func (d *Datasource) handleTopology(w http.ResponseWriter, r *http.Request) {
 			a, b := n.Devices[i], n.Devices[j]
 			return a.Kind+"/"+a.Device+"/"+a.Port < b.Kind+"/"+b.Device+"/"+b.Port
 		})
-		sort.Slice(n.Pods, func(i, j int) bool { return n.Pods[i].Namespace+"/"+n.Pods[i].Pod < n.Pods[j].Namespace+"/"+n.Pods[j].Pod })
+		sort.Slice(n.Pods, func(i, j int) bool {
+			return n.Pods[i].Namespace+"/"+n.Pods[i].Pod < n.Pods[j].Namespace+"/"+n.Pods[j].Pod
+		})
 		out = append(out, *n)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Node < out[j].Node })

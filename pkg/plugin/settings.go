@@ -24,10 +24,10 @@ type Settings struct {
 	BearerToken       string
 	TLSSkipVerify     bool
 
-	ClusterLabel          string
-	Timeout               time.Duration
-	MaxConcurrentQueries  int
-	MaxPointsPerSeries int
+	ClusterLabel         string
+	Timeout              time.Duration
+	MaxConcurrentQueries int
+	MaxPointsPerSeries   int
 }
 
 type jsonSettings struct {
@@ -40,10 +40,10 @@ type jsonSettings struct {
 }
 
 const (
-	defaultTimeout               = 60 * time.Second
-	defaultMaxConcurrentQueries  = 8
-	defaultMaxPointsPerSeries = 30000
-	defaultClusterLabel          = "cluster"
+	defaultTimeout              = 60 * time.Second
+	defaultMaxConcurrentQueries = 8
+	defaultMaxPointsPerSeries   = 30000
+	defaultClusterLabel         = "cluster"
 )
 
 var (
@@ -61,11 +61,11 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 		}
 	}
 	st := Settings{
-		TLSSkipVerify:         js.TLSSkipVerify,
-		ClusterLabel:          defaultClusterLabel,
-		Timeout:               defaultTimeout,
-		MaxConcurrentQueries:  defaultMaxConcurrentQueries,
-		MaxPointsPerSeries: defaultMaxPointsPerSeries,
+		TLSSkipVerify:        js.TLSSkipVerify,
+		ClusterLabel:         defaultClusterLabel,
+		Timeout:              defaultTimeout,
+		MaxConcurrentQueries: defaultMaxConcurrentQueries,
+		MaxPointsPerSeries:   defaultMaxPointsPerSeries,
 	}
 	if err := st.parseURL(s.URL, strings.TrimSpace(js.Tenant)); err != nil {
 		return Settings{}, err

@@ -1,0 +1,100 @@
+package plugin
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNodeScopedImbalancePodAndRawQueries(t *testing.T) {
+	f, p, pc := queryEnv(t)
+	from, to := f.jobStart.Add(100*time.Second), f.jobStart.Add(110*time.Second)
+	resp := runQueries(t, p, pc,
+		testQuery{ref: "tcp", json: jq("cluster", "alpha", "job", jobName, "signal", "tcp_retrans"), from: from, to: to},
+		testQuery{ref: "imb", json: jq("cluster", "alpha", "job", jobName, "signal", "job_imbalance"), from: from, to: to},
+		testQuery{ref: "pod", json: jq("cluster", "alpha", "job", jobName, "signal", "pod_rx_bits"), from: from, to: to},
+		testQuery{ref: "raw", json: jq("queryType", "metricsql", "cluster", "alpha", "job", jobName,
+			"expr", `sum by (node) (irate(node_infiniband_port_data_received_bytes_total[$__rate_interval]))`), from: from, to: to},
+		testQuery{ref: "escape", json: jq("queryType", "metricsql", "cluster", "alpha",
+			"expr", `sum(irate(node_infiniband_port_data_received_bytes_total{cluster="beta"}[20s])) or sum(irate(node_infiniband_port_data_received_bytes_total{cluster!="alpha"}[20s]))`), from: from, to: to},
+	)
+	tcp := seriesOf(t, resp.Responses["tcp"], f.jobStart)
+	k1 := lbl("cluster", "alpha", "job_name", jobName, "node", "n1")
+	k2 := lbl("cluster", "alpha", "job_name", jobName, "node", "n2")
+	if keys(tcp) != k1+"\n"+k2 || tcp[k1][105] != 10 || tcp[k2][105] != 20 {
+		t.Errorf("tcp_retrans for the job: %s n1=%v n2=%v; want only its nodes n1 (10/s) and n2 (20/s), labelled with the job", keys(tcp), tcp[k1][105], tcp[k2][105])
+	}
+	imb := seriesOf(t, resp.Responses["imb"], f.jobStart)
+	ik := lbl("cluster", "alpha", "job_name", jobName)
+	if keys(imb) != ik || math.Abs(imb[ik][105]-7.0/3.0) > 1e-12 {
+		t.Errorf("job_imbalance %s = %v, want 7/3 (n2 7000 B/s over n1 3000 B/s)", keys(imb), imb[ik][105])
+	}
+	pod := seriesOf(t, resp.Responses["pod"], f.jobStart)
+	pk := lbl("cluster", "alpha", "job_name", jobName, "namespace", "train", "pod", "w-0")
+	if keys(pod) != pk || pod[pk][105] != 4000 {
+		t.Errorf("pod_rx_bits %s = %v, want train/w-0 at 4000", keys(pod), pod[pk][105])
+	}
+	raw := seriesOf(t, resp.Responses["raw"], f.jobStart)
+	r1, r2 := lbl("node", "n1", "job_name", jobName), lbl("node", "n2", "job_name", jobName)
+	if keys(raw) != r1+"\n"+r2 || raw[r1][105] != 3000 || raw[r2][105] != 7000 {
+		t.Errorf("raw MetricsQL scoped to the job: %s n1=%v n2=%v", keys(raw), raw[r1][105], raw[r2][105])
+	}
+	if esc := seriesOf(t, resp.Responses["escape"], f.jobStart); len(esc) != 0 {
+		t.Errorf("a raw expression escaped its cluster: %s", keys(esc))
+	}
+}
+
+func TestBadInputFailsOnlyThatQuery(t *testing.T) {
+	f, p, pc := queryEnv(t)
+	from, to := f.jobStart.Add(100*time.Second), f.jobStart.Add(105*time.Second)
+	resp := runQueries(t, p, pc,
+		testQuery{ref: "good", json: jq("cluster", "alpha", "job", jobName, "signal", "job_rx_bits"), from: from, to: to},
+		testQuery{ref: "unknown", json: jq("cluster", "alpha", "job", jobName, "signal", "ib_rx_bytes"), from: from, to: to},
+		testQuery{ref: "json", json: `{"cluster": "alpha", "signal": `, from: from, to: to},
+		testQuery{ref: "regex", json: jq("cluster", "alpha", "job", "/llama(v2/", "signal", "ib_rx_bits"), from: from, to: to},
+		testQuery{ref: "groupby", json: jq("cluster", "alpha", "signal", "tcp_retrans", "groupBy", "pod"), from: from, to: to},
+		testQuery{ref: "envelope", json: jq("cluster", "alpha", "signal", "ib_rx_bits", "envelope", "p99"), from: from, to: to},
+		testQuery{ref: "422", json: jq("queryType", "metricsql", "cluster", "alpha", "expr", "sum(rate(node_infiniband_port_data_received_bytes_total[1m]"), from: from, to: to},
+		testQuery{ref: "qtype", json: jq("queryType", "promql", "cluster", "alpha"), from: from, to: to},
+	)
+	if r := resp.Responses["good"]; r.Error != nil || len(r.Frames) != 1 {
+		t.Fatalf("the good query must still answer: %v, %d frames", r.Error, len(r.Frames))
+	}
+	want := map[string]string{
+		"unknown":  `unknown signal "ib_rx_bytes": use one of ` + strings.Join(signalIDs(), ", "),
+		"json":     `the query is not valid JSON (unexpected end of JSON input): expected {"queryType":"signal","cluster":...,"job":...,"signal":...}`,
+		"regex":    "job: the regex \"/llama(v2/\" does not compile: missing closing ): `^(?:llama(v2)$`; escape regex characters or pass the exact value without slashes",
+		"groupby":  `signal tcp_retrans cannot be grouped by "pod": use one of node, job`,
+		"envelope": `unknown envelope "p99": use one of max, min, avg, band`,
+		"422":      `VictoriaMetrics rejected the query (HTTP 422): cannot execute query: argList: unexpected token ""; want ",", ")"; unparsed data: ""`,
+		"qtype":    `unknown queryType "promql": use "signal" or "metricsql"`,
+	}
+	for ref, msg := range want {
+		r := resp.Responses[ref]
+		if r.Error == nil {
+			t.Errorf("%s: no error", ref)
+			continue
+		}
+		if !strings.HasPrefix(r.Error.Error(), msg) {
+			t.Errorf("%s:\n got %q\nwant %q", ref, r.Error.Error(), msg)
+		}
+	}
+
+	// VictoriaMetrics down: a clear error naming the URL, per query.
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "http://127.0.0.1:" + itoa(port)
+	resp = runQueries(t, p, pluginCtx("down-q", down, `{}`, nil),
+		testQuery{ref: "A", json: jq("cluster", "alpha", "signal", "ib_rx_bits"), from: from, to: to},
+		testQuery{ref: "B", json: jq("cluster", "alpha", "signal", "nope"), from: from, to: to})
+	wantA := "cannot reach VictoriaMetrics at " + down + "/api/v1/query_range: dial tcp 127.0.0.1:" + itoa(port) + ": connect: connection refused; check the datasource URL and that VictoriaMetrics is running"
+	if e := resp.Responses["A"].Error; e == nil || e.Error() != wantA {
+		t.Errorf("VM down: got %v\nwant %s", e, wantA)
+	}
+	if e := resp.Responses["B"].Error; e == nil || !strings.HasPrefix(e.Error(), `unknown signal "nope"`) {
+		t.Errorf("VM down, bad signal: got %v", e)
+	}
+}
