@@ -60,7 +60,8 @@ func TestDockerfileInputsReachTheContext(t *testing.T) {
 				if src == "." {
 					// The whole context: what the frontend build reads must be in it.
 					srcs = []string{"package.json", "package-lock.json", "tsconfig.json", "src/plugin.json",
-						"src/datasource/plugin.json", ".config/webpack/webpack.config.ts", ".cprc.json"}
+						"src/datasource/plugin.json", ".config/webpack/webpack.config.ts", ".cprc.json",
+						"README.md", "LICENSE", "CHANGELOG.md"} // copied into dist/ by .config/bundler/copyFiles.ts
 				}
 				for _, rel := range srcs {
 					rel = strings.TrimSuffix(rel, "/")
