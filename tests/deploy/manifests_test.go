@@ -41,13 +41,13 @@ type rendered struct {
 
 // The API types the chart may render; anything else is an error.
 var knownKinds = map[string]func() any{
-	"v1/ServiceAccount":                                 func() any { return &corev1.ServiceAccount{} },
-	"v1/ConfigMap":                                      func() any { return &corev1.ConfigMap{} },
-	"v1/Service":                                        func() any { return &corev1.Service{} },
-	"apps/v1/DaemonSet":                                 func() any { return &appsv1.DaemonSet{} },
-	"rbac.authorization.k8s.io/v1/ClusterRole":          func() any { return &rbacv1.ClusterRole{} },
-	"rbac.authorization.k8s.io/v1/ClusterRoleBinding":   func() any { return &rbacv1.ClusterRoleBinding{} },
-	"monitoring.coreos.com/v1/ServiceMonitor":           func() any { return &monitoringv1.ServiceMonitor{} },
+	"v1/ServiceAccount": func() any { return &corev1.ServiceAccount{} },
+	"v1/ConfigMap":      func() any { return &corev1.ConfigMap{} },
+	"v1/Service":        func() any { return &corev1.Service{} },
+	"apps/v1/DaemonSet": func() any { return &appsv1.DaemonSet{} },
+	"rbac.authorization.k8s.io/v1/ClusterRole":             func() any { return &rbacv1.ClusterRole{} },
+	"rbac.authorization.k8s.io/v1/ClusterRoleBinding":      func() any { return &rbacv1.ClusterRoleBinding{} },
+	"monitoring.coreos.com/v1/ServiceMonitor":              func() any { return &monitoringv1.ServiceMonitor{} },
 	"operator.victoriametrics.com/v1beta1/VMServiceScrape": func() any { return &vmServiceScrape{} },
 }
 
