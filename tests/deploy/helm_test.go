@@ -426,3 +426,38 @@ func TestChartReadmeDocumentsExamples(t *testing.T) {
 		}
 	}
 }
+
+// The agent itself parses what the chart gives it: the DaemonSet's arguments with the rendered
+// ConfigMap as --config.file (`--version` makes it exit right after parsing, 2 on a bad flag).
+func TestAgentAcceptsChartConfig(t *testing.T) {
+	agentMain := filepath.Join(repoRoot(t), "agent", "dist", "main.js")
+	if _, err := os.Stat(agentMain); err != nil {
+		t.Fatalf("the agent is not built (%s is missing): run npm run build -w agent", agentMain)
+	}
+	nodeBin := tool(t, "node", "install Node.js 20 or newer")
+	for name, file := range valueSets(t) {
+		t.Run(name, func(t *testing.T) {
+			r := renderSet(t, name, file)
+			cm := only[*corev1.ConfigMap](t, r, "ConfigMap")
+			ds := only[*appsv1.DaemonSet](t, r, "DaemonSet")
+			cfg := filepath.Join(t.TempDir(), "config.yaml")
+			if err := os.WriteFile(cfg, []byte(cm.Data["config.yaml"]), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			// Kubernetes expands $(VAR) from the container's env; stand-ins for the test.
+			expand := strings.NewReplacer("$(HOST_IP)", "127.0.0.1", "$(REMOTE_WRITE_USERNAME)", "hifreq", "$(NODE_NAME)", "node-1")
+			args := []string{agentMain}
+			for _, a := range ds.Spec.Template.Spec.Containers[0].Args {
+				if strings.HasPrefix(a, "--config.file=") {
+					a = "--config.file=" + cfg
+				}
+				args = append(args, expand.Replace(a))
+			}
+			args = append(args, "--version")
+			out, err := run(repoRoot(t), nodeBin, args...)
+			if err != nil {
+				t.Fatalf("the agent rejects the chart's configuration: %v\n%s\nconfig.yaml:\n%s", err, out, cm.Data["config.yaml"])
+			}
+		})
+	}
+}
