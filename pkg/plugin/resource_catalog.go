@@ -115,6 +115,9 @@ func (d *Datasource) handleJobs(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]jobInfo, 0, len(jobs))
 	for k, j := range jobs {
+		if j.Start.IsZero() {
+			continue // the series index is per day: no sample of this job in the range itself
+		}
 		j.Nodes, j.Pods = sortedKeys(nodes[k]), sortedKeys(pods[k])
 		out = append(out, *j)
 	}
