@@ -34,6 +34,7 @@ type Backend struct {
 	LogPath  string
 
 	client      *goplugin.Client
+	logFile     *os.File
 	Diagnostics grpcplugin.DiagnosticsClient
 	Resource    grpcplugin.ResourceClient
 	Data        grpcplugin.DataClient
@@ -70,26 +71,7 @@ func StartBackend(t testing.TB, p *Plugin) *Backend {
 	if err != nil {
 		t.Fatalf("create plugin log: %v", err)
 	}
-	cmd := exec.Command(exe)
-	// Grafana's PluginEnvVars: GF_VERSION, GF_EDITION, GF_PLUGIN_VERSION...; go-plugin adds the
-	// host environment and the handshake cookie.
-	cmd.Env = []string{
-		"GF_VERSION=" + GrafanaVersion,
-		"GF_EDITION=oss",
-		"GF_PLUGIN_VERSION=" + p.JSON.Info.Version,
-	}
-	client := goplugin.NewClient(&goplugin.ClientConfig{
-		Cmd:              cmd,
-		HandshakeConfig:  handshake,
-		VersionedPlugins: map[int]goplugin.PluginSet{grpcplugin.ProtocolVersion: v2PluginSet()},
-		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		Logger: hclog.New(&hclog.LoggerOptions{
-			Name: "plugin." + p.JSON.ID, Output: logFile, Level: hclog.Trace,
-		}),
-		SyncStdout:   logFile,
-		SyncStderr:   logFile,
-		StartTimeout: 30 * time.Second,
-	})
+	client := newPluginClient(p, logFile)
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {
@@ -109,19 +91,91 @@ func StartBackend(t testing.TB, p *Plugin) *Backend {
 		data, _ := os.ReadFile(logPath)
 		t.Fatalf("go-plugin handshake with %s failed: %v\nplugin log:\n%s", exe, err, tail(string(data), 40))
 	}
+	b, err := dispenseV2(p, logPath, client, rpc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// newPluginClient is the go-plugin client Grafana uses for a backend plugin: its executable with
+// Grafana's plugin environment, the v2 handshake, gRPC only.
+func newPluginClient(p *Plugin, logFile *os.File) *goplugin.Client {
+	cmd := exec.Command(p.ExecutablePath())
+	// Grafana's PluginEnvVars: GF_VERSION, GF_EDITION, GF_PLUGIN_VERSION...; go-plugin adds the
+	// host environment and the handshake cookie.
+	cmd.Env = []string{
+		"GF_VERSION=" + GrafanaVersion,
+		"GF_EDITION=oss",
+		"GF_PLUGIN_VERSION=" + p.JSON.Info.Version,
+	}
+	return goplugin.NewClient(&goplugin.ClientConfig{
+		Cmd:              cmd,
+		HandshakeConfig:  handshake,
+		VersionedPlugins: map[int]goplugin.PluginSet{grpcplugin.ProtocolVersion: v2PluginSet()},
+		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
+		Logger: hclog.New(&hclog.LoggerOptions{
+			Name: "plugin." + p.JSON.ID, Output: logFile, Level: hclog.Trace,
+		}),
+		SyncStdout:   logFile,
+		SyncStderr:   logFile,
+		StartTimeout: 30 * time.Second,
+	})
+}
+
+// dispenseV2 dispenses the four v2 services from a started client.
+func dispenseV2(p *Plugin, logPath string, client *goplugin.Client, rpc goplugin.ClientProtocol) (*Backend, error) {
 	b := &Backend{PluginID: p.JSON.ID, LogPath: logPath, client: client}
-	dispense := func(name string) any {
+	raws := map[string]any{}
+	for _, name := range []string{"diagnostics", "resource", "data", "stream"} {
 		raw, err := rpc.Dispense(name)
 		if err != nil {
-			t.Fatalf("dispense %q from %s: %v", name, p.JSON.ID, err)
+			return nil, fmt.Errorf("dispense %q from %s: %v", name, p.JSON.ID, err)
 		}
-		return raw
+		raws[name] = raw
 	}
-	b.Diagnostics = dispense("diagnostics").(grpcplugin.DiagnosticsClient)
-	b.Resource = dispense("resource").(grpcplugin.ResourceClient)
-	b.Data = dispense("data").(grpcplugin.DataClient)
-	b.Stream = dispense("stream").(grpcplugin.StreamClient)
-	return b
+	b.Diagnostics = raws["diagnostics"].(grpcplugin.DiagnosticsClient)
+	b.Resource = raws["resource"].(grpcplugin.ResourceClient)
+	b.Data = raws["data"].(grpcplugin.DataClient)
+	b.Stream = raws["stream"].(grpcplugin.StreamClient)
+	return b, nil
+}
+
+// LaunchBackend starts the plugin's executable as StartBackend does, for programs that are not
+// tests (the grafana-api-fake command): the plugin's log goes to logPath; Kill stops it.
+func LaunchBackend(p *Plugin, logPath string) (*Backend, error) {
+	exe := p.ExecutablePath()
+	if _, err := os.Stat(exe); err != nil {
+		return nil, fmt.Errorf("backend binary of %s is missing (%v): build it with `npm run build` (or `npm run build:backend`)", p.JSON.ID, err)
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("create plugin log: %w", err)
+	}
+	client := newPluginClient(p, logFile)
+	rpc, err := client.Client()
+	if err != nil {
+		client.Kill()
+		logFile.Close()
+		data, _ := os.ReadFile(logPath)
+		return nil, fmt.Errorf("go-plugin handshake with %s failed: %v\nplugin log:\n%s", exe, err, tail(string(data), 40))
+	}
+	b, err := dispenseV2(p, logPath, client, rpc)
+	if err != nil {
+		client.Kill()
+		logFile.Close()
+		return nil, err
+	}
+	b.logFile = logFile
+	return b, nil
+}
+
+// Kill stops a backend started with LaunchBackend.
+func (b *Backend) Kill() {
+	b.client.Kill()
+	if b.logFile != nil {
+		b.logFile.Close()
+	}
 }
 
 // Exited reports whether the plugin process has ended (it crashed or was killed).
