@@ -1,0 +1,231 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// liveWriter writes one sample per wall-clock second of a 1000 B/s IB counter for the live
+// cluster until stopped, like an agent pushing a running job.
+type liveWriter struct {
+	stop chan struct{}
+	done chan struct{}
+	err  error
+}
+
+func startLiveWriter(vm *testVM, labels map[string]string) (*liveWriter, error) {
+	t0 := time.Now().Truncate(time.Second).Add(-30 * time.Second)
+	value := func(t time.Time) float64 { return float64(t.Sub(t0)/time.Second) * 1000 }
+	hist := importLine{Metric: labels}
+	now := time.Now().Truncate(time.Second)
+	for t := t0; !t.After(now); t = t.Add(time.Second) {
+		hist.Timestamps = append(hist.Timestamps, t.UnixMilli())
+		hist.Values = append(hist.Values, value(t))
+	}
+	if err := vm.importSeries([]importLine{hist}); err != nil {
+		return nil, err
+	}
+	if err := vm.waitQuery(`count(node_infiniband_port_data_received_bytes_total{cluster="live"})`, now, 1); err != nil {
+		return nil, err
+	}
+	w := &liveWriter{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		last := now
+		for {
+			select {
+			case <-w.stop:
+				return
+			case <-time.After(time.Until(last.Add(time.Second))):
+			}
+			cur := time.Now().Truncate(time.Second)
+			var l importLine
+			l.Metric = labels
+			for t := last.Add(time.Second); !t.After(cur); t = t.Add(time.Second) {
+				l.Timestamps = append(l.Timestamps, t.UnixMilli())
+				l.Values = append(l.Values, value(t))
+			}
+			if len(l.Values) > 0 {
+				if err := vm.importSeries([]importLine{l}); err != nil {
+					w.err = err
+					return
+				}
+				last = cur
+			}
+		}
+	}()
+	return w, nil
+}
+
+func (w *liveWriter) close() { close(w.stop); <-w.done }
+
+var liveLabels = map[string]string{"__name__": "node_infiniband_port_data_received_bytes_total", "cluster": "live", "job_name": "live/job 1",
+	"node": "l1", "device": "mlx5_0", "port": "1", "namespace": "train", "pod": "l-0"}
+
+// The stream over real gRPC: Grafana's side of Live is a pluginv2 stream client.
+func TestStreamOverGRPC(t *testing.T) {
+	f, p, pc := queryEnv(t)
+	w, err := startLiveWriter(f.vm, liveLabels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+
+	conn, err := grpc.NewClient(p.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	sc := pluginv2.NewStreamClient(conn)
+	ppc := backend.ToProto().PluginContext(pc)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	path := StreamPath("live", "live/job 1", "ib_rx_bits")
+	if path != "signal/live/live%2Fjob%201/ib_rx_bits" {
+		t.Fatalf("path %s", path)
+	}
+	sub, err := sc.SubscribeStream(ctx, &pluginv2.SubscribeStreamRequest{PluginContext: ppc, Path: path})
+	if err != nil || sub.Status != pluginv2.SubscribeStreamResponse_OK {
+		t.Fatalf("subscribe: %v %v", sub, err)
+	}
+	for _, bad := range []string{"signal/live/job/no_such_signal", "signal/live/job", "metrics/live/job/ib_rx_bits", "signal/live/%zz/ib_rx_bits", "signal/live/%2Fa(%2F/ib_rx_bits"} {
+		sub, err := sc.SubscribeStream(ctx, &pluginv2.SubscribeStreamRequest{PluginContext: ppc, Path: bad})
+		if err != nil || sub.Status != pluginv2.SubscribeStreamResponse_NOT_FOUND {
+			t.Errorf("subscribe %s: %v %v, want NOT_FOUND", bad, sub, err)
+		}
+	}
+	pub, err := sc.PublishStream(ctx, &pluginv2.PublishStreamRequest{PluginContext: ppc, Path: path, Data: []byte(`{}`)})
+	if err != nil || pub.Status != pluginv2.PublishStreamResponse_PERMISSION_DENIED {
+		t.Errorf("publish: %v %v, want PERMISSION_DENIED", pub, err)
+	}
+
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	rs, err := sc.RunStream(runCtx, &pluginv2.RunStreamRequest{PluginContext: ppc, Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lastT time.Time
+	for i := 0; i < 5; i++ {
+		pkt, err := rs.Recv()
+		if err != nil {
+			t.Fatalf("packet %d: %v", i, err)
+		}
+		var fr data.Frame
+		if err := json.Unmarshal(pkt.Data, &fr); err != nil {
+			t.Fatalf("packet %d is not a frame: %v", i, err)
+		}
+		if len(fr.Fields) != 2 {
+			t.Fatalf("packet %d: %d fields, want time and one series", i, len(fr.Fields))
+		}
+		want := "cluster=live, device=mlx5_0, job_name=live/job 1, node=l1, port=1"
+		if got := fr.Fields[1].Labels.String(); got != want {
+			t.Fatalf("packet %d labels %s, want %s", i, got, want)
+		}
+		for r := 0; r < fr.Fields[0].Len(); r++ {
+			ts := fr.Fields[0].At(r).(time.Time)
+			if !lastT.IsZero() && !ts.Equal(lastT.Add(time.Second)) {
+				t.Fatalf("packet %d row %d at %s does not follow %s by one second", i, r, ts, lastT)
+			}
+			lastT = ts
+			v := fr.Fields[1].At(r).(*float64)
+			if v == nil || *v != 8000 {
+				t.Fatalf("packet %d row %d value %v, want 8000 bits/s", i, r, v)
+			}
+		}
+		if i == 0 && fr.Fields[0].Len() < 20 {
+			t.Fatalf("first packet has %d rows; a new subscriber gets the last minute", fr.Fields[0].Len())
+		}
+		if i > 0 && fr.Fields[0].Len() > 3 {
+			t.Fatalf("packet %d has %d rows; a packet a second should carry about one new point", i, fr.Fields[0].Len())
+		}
+	}
+	if w.err != nil {
+		t.Fatal(w.err)
+	}
+}
+
+type packetSink struct {
+	mu      sync.Mutex
+	packets int
+	got     chan struct{}
+}
+
+func (s *packetSink) Send(*backend.StreamPacket) error {
+	s.mu.Lock()
+	s.packets++
+	s.mu.Unlock()
+	select {
+	case s.got <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// In-process: unsubscribing (context cancelled) and Dispose both end RunStream; nothing keeps running.
+func TestStreamStopsOnCancelAndDispose(t *testing.T) {
+	f, err := loadFixture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := NewDatasource(context.Background(), backend.DataSourceInstanceSettings{URL: f.vm.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := inst.(*Datasource)
+	path := StreamPath("alpha", jobName, "tcp_retrans")
+	run := func(ctx context.Context) (chan error, *packetSink) {
+		sink := &packetSink{got: make(chan struct{}, 1)}
+		done := make(chan error, 1)
+		go func() { done <- d.RunStream(ctx, &backend.RunStreamRequest{Path: path}, backend.NewStreamSender(sink)) }()
+		return done, sink
+	}
+	waitRunning := func(n int) {
+		for i := 0; i < 100 && d.streams.running() != n; i++ {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if got := d.streams.running(); got != n {
+			t.Fatalf("%d streams running, want %d", got, n)
+		}
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done, _ := run(ctx)
+	waitRunning(1)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("RunStream after unsubscribe: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("RunStream did not return after its context was cancelled")
+	}
+	waitRunning(0)
+
+	done1, _ := run(context.Background())
+	done2, _ := run(context.Background())
+	waitRunning(2)
+	d.Dispose()
+	for _, dn := range []chan error{done1, done2} {
+		select {
+		case err := <-dn:
+			if err != nil {
+				t.Fatalf("RunStream after Dispose: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("RunStream did not return after Dispose")
+		}
+	}
+	waitRunning(0)
+}
