@@ -21,7 +21,7 @@ func TestCheckHealth(t *testing.T) {
 	defer p.Shutdown()
 
 	t.Run("reachable but no data yet", func(t *testing.T) {
-		res, err := p.health(pluginCtx("empty", vm.URL, `{}`, nil))
+		res, err := p.health(pluginCtx("health-empty", vm.URL, `{}`, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,7 +46,7 @@ func TestCheckHealth(t *testing.T) {
 	}
 
 	t.Run("ok with counts", func(t *testing.T) {
-		res, err := p.health(pluginCtx("data", vm.URL, `{}`, nil))
+		res, err := p.health(pluginCtx("health-data", vm.URL, `{}`, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +65,7 @@ func TestCheckHealth(t *testing.T) {
 
 	t.Run("cluster tenant URL", func(t *testing.T) {
 		// A single node has no /select/<tenant>/prometheus path: the error must name the URL tried.
-		res, err := p.health(pluginCtx("tenant", vm.URL, `{"tenant":"0"}`, nil))
+		res, err := p.health(pluginCtx("health-tenant", vm.URL, `{"tenant":"0"}`, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
