@@ -27,7 +27,8 @@ export class TestReceiver {
     return `http://127.0.0.1:${this.port}/api/v1/write`;
   }
 
-  async start(): Promise<void> {
+  /** Listens on `port` (e.g. one a queue already targets), or on a free one. */
+  async start(port = 0): Promise<void> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -46,7 +47,7 @@ export class TestReceiver {
         res.end(answer.body ?? '');
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.port = (this.server.address() as { port: number }).port;
   }
 

@@ -5,7 +5,7 @@
 //   cursor.json              {"segment": n, "offset": o}: everything before it was acknowledged
 // A record counts as accepted once it is written to its segment (the kernel holds it from then on,
 // so it survives SIGKILL); fsyncIntervalMs bounds what a power loss can take.
-import { mkdir, open, readdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { frameRecord, parseRecord, SEGMENT_MAGIC, type RecordBody } from './record.ts';
@@ -48,6 +48,26 @@ export interface QueuedBatch {
 const SEGMENT_PATTERN = /^(\d{16})\.seg$/;
 const CURSOR_FILE = 'cursor.json';
 
+/**
+ * mkdir -p, one level at a time: Node's recursive mkdir never returns for some paths
+ * (e.g. under /proc, where mkdir answers ENOENT for a parent that exists).
+ */
+async function makeDirectories(dir: string): Promise<void> {
+  const absolute = path.resolve(dir);
+  try {
+    await mkdir(absolute);
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    const parent = path.dirname(absolute);
+    const parentExists = await stat(parent).then(() => true, () => false);
+    if (code !== 'ENOENT' || parentExists || parent === absolute) throw error;
+    await makeDirectories(parent);
+  }
+  await mkdir(absolute);
+}
+
 function segmentName(seq: number): string {
   return `${String(seq).padStart(16, '0')}.seg`;
 }
@@ -75,7 +95,7 @@ export class DiskQueue {
   static async open(options: DiskQueueOptions): Promise<DiskQueue> {
     const queue = new DiskQueue(options);
     try {
-      await mkdir(options.dir, { recursive: true });
+      await makeDirectories(options.dir);
     } catch (error) {
       throw new Error(`remote-write queue directory "${options.dir}" cannot be created (${(error as Error).message}): give --remote-write.queue-dir a writable directory`);
     }

@@ -79,7 +79,13 @@ export async function createRemoteWrite(configOrFlags: RemoteWriteConfig | FlagV
         onDrop: (reason, samples) => shipper?.countDrop(reason, samples),
         onCorruptSegment: () => metrics.corruptSegments.inc({ url: redacted }),
       });
-      const client = new RemoteWriteHttpClient(url, config);
+      let client: RemoteWriteHttpClient;
+      try {
+        client = new RemoteWriteHttpClient(url, config);
+      } catch (error) {
+        await queue.close();
+        throw error;
+      }
       shipper = new Shipper(url, redacted, queue, client, config, metrics, logger);
       metrics.addQueue({ url: redacted, stats: () => queue.stats() });
       destinations.push({ shipper, queue, staged: 0, tail: Promise.resolve() });
