@@ -50,7 +50,7 @@ func (c *vmClient) queryRange(ctx context.Context, expr string, sc scope, start,
 		args.Set("nocache", "1")
 	}
 	sc.apply(args)
-	return c.decodeMatrix(ctx, "/api/v1/query_range", args)
+	return c.decodeMatrix(ctx, "/api/v1/query_range", args, int(end.Sub(start)/step)+1)
 }
 
 func (c *vmClient) queryInstant(ctx context.Context, expr string, sc scope, at time.Time) ([]series, error) {
@@ -59,39 +59,20 @@ func (c *vmClient) queryInstant(ctx context.Context, expr string, sc scope, at t
 	args.Set("time", formatTime(at))
 	args.Set("nocache", "1")
 	sc.apply(args)
-	return c.decodeMatrix(ctx, "/api/v1/query", args)
+	return c.decodeMatrix(ctx, "/api/v1/query", args, 1)
 }
 
-func (c *vmClient) decodeMatrix(ctx context.Context, path string, args url.Values) ([]series, error) {
+func (c *vmClient) decodeMatrix(ctx context.Context, path string, args url.Values, pointsHint int) ([]series, error) {
 	body, err := c.get(ctx, c.st.QueryURL, path, args)
 	if err != nil {
 		return nil, err
 	}
-	var pr promResponse
-	if err := json.Unmarshal(body, &pr); err != nil {
+	if pointsHint > 100000 {
+		pointsHint = 100000
+	}
+	out, err := parseMatrix(body, pointsHint)
+	if err != nil {
 		return nil, fmt.Errorf("VictoriaMetrics at %s%s answered something that is not Prometheus API JSON: %v", c.st.QueryURL, path, err)
-	}
-	if pr.Status != "success" {
-		return nil, fmt.Errorf("VictoriaMetrics reported an error: %s", readableVMError(pr.Error))
-	}
-	out := make([]series, 0, len(pr.Data.Result))
-	for _, r := range pr.Data.Result {
-		s := series{Labels: r.Metric}
-		pts := r.Values
-		if pr.Data.ResultType == "vector" {
-			pts = [][2]json.RawMessage{r.Value}
-		}
-		s.Times = make([]time.Time, 0, len(pts))
-		s.Values = make([]float64, 0, len(pts))
-		for _, p := range pts {
-			t, v, err := parsePoint(p)
-			if err != nil {
-				return nil, fmt.Errorf("VictoriaMetrics returned a malformed point %s: %v", p, err)
-			}
-			s.Times = append(s.Times, t)
-			s.Values = append(s.Values, v)
-		}
-		out = append(out, s)
 	}
 	return out, nil
 }

@@ -1,0 +1,297 @@
+// Command bench measures the hifreq-netmon-datasource backend against the same MetricsQL sent
+// straight to VictoriaMetrics, for a job of 16 nodes x 8 InfiniBand ports over 1 h at 1 s and
+// over 7 days, and shows the one-second burst's peak with the envelope versus plain rate().
+//
+//	go run ./pkg/bench [-nodes 16 -ports 8 -days 7 -runs 10]
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime/pprof"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/experimental/datasourcetest"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/hifreq/netmon/pkg/plugin"
+)
+
+const (
+	metric   = "node_infiniband_port_data_received_bytes_total"
+	burstB   = 50e9 // bytes in the single burst second: 400 Gbit/s
+	baseRate = 1e9  // bytes/s of every port: 8 Gbit/s
+)
+
+func main() {
+	nodes := flag.Int("nodes", 16, "nodes in the job")
+	ports := flag.Int("ports", 8, "InfiniBand ports per node")
+	days := flag.Int("days", 7, "days of 1 s history to load")
+	runs := flag.Int("runs", 10, "measured runs per query and path")
+	vmBin := flag.String("vm-bin", "/usr/bin/victoria-metrics", "VictoriaMetrics binary")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured runs to this file")
+	flag.Parse()
+
+	vm, err := startVM(*vmBin)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer vm.stop()
+
+	end := time.Now().Truncate(time.Minute).Add(-time.Minute)
+	start := end.Add(-time.Duration(*days) * 24 * time.Hour)
+	burstAt := end.Add(-time.Duration(*days) * 12 * time.Hour).Add(7 * time.Second)
+	series := *nodes * *ports
+	t0 := time.Now()
+	if err := load(vm.url, *nodes, *ports, start, end, burstAt); err != nil {
+		log.Fatal(err)
+	}
+	if err := waitCount(vm.url, "count(last_over_time("+metric+"[1h]))", end, float64(series)); err != nil {
+		log.Fatal(err)
+	}
+	samples := float64(series) * end.Sub(start).Seconds()
+	fmt.Printf("loaded %d series x %d days at 1 s = %.0f samples in %s\n", series, *days, samples, time.Since(t0).Round(time.Second))
+
+	tp, addr, err := servePlugin()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tp.Shutdown()
+	settings := backend.DataSourceInstanceSettings{UID: "bench", URL: vm.url, JSONData: []byte(`{}`), Updated: time.Unix(1, 0)}
+	pc := backend.PluginContext{PluginID: plugin.PluginID, DataSourceInstanceSettings: &settings}
+	fmt.Printf("plugin served over gRPC on %s\n\n", addr)
+	inst, err := plugin.NewDatasource(context.Background(), settings)
+	if err != nil {
+		log.Fatal(err)
+	}
+	inproc := inst.(*plugin.Datasource)
+
+	model := func(env string) json.RawMessage {
+		b, _ := json.Marshal(map[string]string{"queryType": "signal", "cluster": "bench", "job": "bench-job", "signal": "ib_rx_bits", "groupBy": "device", "envelope": env})
+		return b
+	}
+	cases := []struct {
+		name     string
+		from, to time.Time
+		mdp      int64
+	}{
+		{"1h at 1s", end.Add(-time.Hour), end, 3600},
+		{fmt.Sprintf("%dd envelope", *days), start, end, 1500},
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	fmt.Printf("%-12s %6s %8s | %11s %11s %11s | %10s %10s | %9s %9s\n", "query", "step", "points", "direct p50", "in-proc p50", "gRPC p50",
+		"direct B", "gRPC B", "in-proc", "gRPC")
+	fmt.Printf("%-12s %6s %8s | %11s %11s %11s | %10s %10s | %19s\n", "", "", "", "", "", "", "", "", "overhead vs direct")
+	var weekResp *backend.QueryDataResponse
+	var weekPlan plugin.Explained
+	for _, c := range cases {
+		dq := backend.DataQuery{RefID: "A", JSON: model("max"), TimeRange: backend.TimeRange{From: c.from, To: c.to}, MaxDataPoints: c.mdp}
+		plan, err := plugin.Explain(settings, dq)
+		if err != nil {
+			log.Fatal(err)
+		}
+		var bt, dt, it []time.Duration
+		var bBytes, dBytes, points int
+		for i := 0; i <= *runs; i++ {
+			t1 := time.Now()
+			resp, err := tp.Client.QueryData(context.Background(), &backend.QueryDataRequest{PluginContext: pc, Queries: []backend.DataQuery{dq}})
+			el := time.Since(t1)
+			if err != nil || resp.Responses["A"].Error != nil {
+				log.Fatalf("backend query %s: %v %v", c.name, err, resp.Responses["A"].Error)
+			}
+			pr, err := backend.ToProto().QueryDataResponse(backend.DataFrameFormat_ARROW, resp)
+			if err != nil {
+				log.Fatal(err)
+			}
+			bBytes = proto.Size(pr)
+			points = 0
+			for _, f := range resp.Responses["A"].Frames {
+				points += f.Rows()
+			}
+			t2 := time.Now()
+			n, err := direct(vm.url, plan, c.to)
+			dEl := time.Since(t2)
+			if err != nil {
+				log.Fatal(err)
+			}
+			dBytes = n
+			t3 := time.Now()
+			ir, err := inproc.QueryData(context.Background(), &backend.QueryDataRequest{PluginContext: pc, Queries: []backend.DataQuery{dq}})
+			iEl := time.Since(t3)
+			if err != nil || ir.Responses["A"].Error != nil {
+				log.Fatalf("in-process query %s: %v %v", c.name, err, ir.Responses["A"].Error)
+			}
+			if i > 0 { // the first run warms every path
+				bt, dt, it = append(bt, el), append(dt, dEl), append(it, iEl)
+			}
+			weekResp = resp
+		}
+		weekPlan = plan
+		bm, dm, im := median(bt), median(dt), median(it)
+		r := func(d time.Duration) time.Duration { return d.Round(100 * time.Microsecond) }
+		fmt.Printf("%-12s %6s %8d | %11s %11s %11s | %10d %10d | %+8.1f%% %+8.1f%%\n", c.name, plan.Step, points, r(dm), r(im), r(bm),
+			dBytes, bBytes, 100*(float64(im)-float64(dm))/float64(dm), 100*(float64(bm)-float64(dm))/float64(dm))
+	}
+
+	truePeak := (burstB + baseRate + wobble(burstAt, *nodes/2, 0)) * 8
+	envPeak := math.Inf(-1)
+	for _, f := range weekResp.Responses["A"].Frames {
+		for i := 0; i < f.Rows(); i++ {
+			envPeak = math.Max(envPeak, f.Fields[1].At(i).(float64))
+		}
+	}
+	ratePeak, err := maxOf(vm.url, fmt.Sprintf("max(rate(%s[%s])) * 8", metric, stepStr(weekPlan.Step)), weekPlan, end)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("\none-second burst of %.0f Gbit/s in %d days, step %s:\n", truePeak/1e9, *days, weekPlan.Step)
+	fmt.Printf("  envelope (max)  %8.2f Gbit/s = %6.2f%% of the true peak\n", envPeak/1e9, 100*envPeak/truePeak)
+	fmt.Printf("  plain rate()    %8.2f Gbit/s = %6.2f%% of the true peak\n", ratePeak/1e9, 100*ratePeak/truePeak)
+}
+
+// load writes one counter per port: baseRate bytes/s with a small per-second wobble, plus one burst second.
+func load(vmURL string, nodes, ports int, start, end, burstAt time.Time) error {
+	type job struct{ lines []importLine }
+	jobs := make(chan job, 2)
+	errs := make(chan error, 2)
+	for w := 0; w < 2; w++ {
+		go func() {
+			for j := range jobs {
+				if err := importLines(vmURL, j.lines); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	total := nodes * ports
+	done := 0
+	for n := 0; n < nodes; n++ {
+		for p := 0; p < ports; p++ {
+			labels := map[string]string{"__name__": metric, "cluster": "bench", "job_name": "bench-job", "namespace": "train",
+				"pod": fmt.Sprintf("w-%02d", n), "node": fmt.Sprintf("node-%02d", n), "device": fmt.Sprintf("mlx5_%d", p), "port": "1"}
+			v := 0.0
+			burst := n == nodes/2 && p == 0
+			for day := start; day.Before(end); day = day.Add(24 * time.Hour) {
+				l := importLine{Metric: labels}
+				for t := day; t.Before(end) && t.Before(day.Add(24*time.Hour)); t = t.Add(time.Second) {
+					v += baseRate + wobble(t, n, p)
+					if burst && t.Equal(burstAt) {
+						v += burstB
+					}
+					l.Timestamps = append(l.Timestamps, t.UnixMilli())
+					l.Values = append(l.Values, v)
+				}
+				jobs <- job{[]importLine{l}}
+			}
+			done++
+			if done%(total/8+1) == 0 {
+				fmt.Printf("  loading: %d/%d series\n", done, total)
+			}
+		}
+	}
+	close(jobs)
+	for w := 0; w < 2; w++ {
+		if err := <-errs; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wobble varies each port's per-second traffic a little, like real counters.
+func wobble(t time.Time, node, port int) float64 {
+	return float64((t.Unix()*7919+int64(node*31+port))%1000) * 1e4
+}
+
+func servePlugin() (datasourcetest.TestPlugin, string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return datasourcetest.TestPlugin{}, "", err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	tp, err := datasourcetest.Manage(plugin.NewDatasource, datasourcetest.ManageOpts{Address: addr})
+	return tp, addr, err
+}
+
+func planArgs(plan plugin.Explained, end time.Time) url.Values {
+	args := url.Values{"query": {plan.Expr}, "start": {strconv.FormatInt(plan.Start.Unix(), 10)}, "end": {strconv.FormatInt(end.Unix(), 10)},
+		"step": {stepStr(plan.Step)}, "nocache": {"1"}}
+	if plan.Scope != "" {
+		args.Set("extra_filters[]", plan.Scope)
+	}
+	return args
+}
+
+// direct sends the backend's own MetricsQL straight to VictoriaMetrics and returns the body size.
+func direct(vmURL string, plan plugin.Explained, end time.Time) (int, error) {
+	resp, err := http.Get(vmURL + "/api/v1/query_range?" + planArgs(plan, end).Encode())
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return 0, fmt.Errorf("direct query: HTTP %d: %s", resp.StatusCode, b)
+	}
+	return len(b), err
+}
+
+func maxOf(vmURL, expr string, plan plugin.Explained, end time.Time) (float64, error) {
+	p := plan
+	p.Expr = expr
+	resp, err := http.Get(vmURL + "/api/v1/query_range?" + planArgs(p, end).Encode())
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Data struct {
+			Result []struct {
+				Values [][2]any `json:"values"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return 0, err
+	}
+	mx := math.Inf(-1)
+	for _, s := range r.Data.Result {
+		for _, v := range s.Values {
+			f, _ := strconv.ParseFloat(v[1].(string), 64)
+			mx = math.Max(mx, f)
+		}
+	}
+	return mx, nil
+}
+
+func stepStr(d time.Duration) string { return strconv.FormatInt(int64(d/time.Second), 10) + "s" }
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
