@@ -52,7 +52,7 @@ import {
   getBackendSrv,
   LocationServiceProvider,
 } from '@grafana/runtime';
-import { Alert, Button, Stack } from '@grafana/ui';
+import { Alert, Button, ErrorBoundaryAlert, Stack } from '@grafana/ui';
 import { Route, Router, Routes, useParams } from 'react-router';
 import { lastValueFrom } from 'rxjs';
 
@@ -356,11 +356,12 @@ function Shell() {
       <div data-testid="harness-banner" style={{ fontSize: 11, opacity: 0.6, marginBottom: 8 }}>
         plugin harness (fake Grafana host) · {appMeta.name} {appMeta.info.version}
       </div>
+      {/* Grafana renders plugin pages inside an error boundary that shows the error as an alert. */}
       <Routes>
-        <Route path={`/a/${APP_ID}/*`} element={<AppRootPage />} />
-        <Route path={`/plugins/${APP_ID}`} element={<AppConfigPage />} />
-        <Route path="/connections/datasources/edit/:uid" element={<DatasourceSettingsPage />} />
-        <Route path="/harness/query/:uid" element={<QueryEditorPage />} />
+        <Route path={`/a/${APP_ID}/*`} element={<ErrorBoundaryAlert><AppRootPage /></ErrorBoundaryAlert>} />
+        <Route path={`/plugins/${APP_ID}`} element={<ErrorBoundaryAlert><AppConfigPage /></ErrorBoundaryAlert>} />
+        <Route path="/connections/datasources/edit/:uid" element={<ErrorBoundaryAlert><DatasourceSettingsPage /></ErrorBoundaryAlert>} />
+        <Route path="/harness/query/:uid" element={<ErrorBoundaryAlert><QueryEditorPage /></ErrorBoundaryAlert>} />
         <Route path="*" element={<div data-testid="harness-not-found">No harness page here</div>} />
       </Routes>
     </div>

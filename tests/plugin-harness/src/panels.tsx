@@ -63,6 +63,13 @@ function HarnessPanel(props: PanelProps & { panelType: string }) {
   const y = (v: number) => plotH - 2 - (max > 0 ? (v / max) * (plotH - 4) : 0);
   return (
     <div data-testid="harness-panel" data-panel-type={panelType} data-state={data.state} style={{ width, height, overflow: 'auto', fontSize: 11 }}>
+      {(data.errors ?? []).map((e, i) => (
+        // Grafana shows a panel's query error in its header; the harness panel also prints it.
+        <div key={i} data-testid="harness-panel-error" style={{ color: '#ff5286' }}>
+          {e.refId ? `${e.refId}: ` : ''}
+          {e.message}
+        </div>
+      ))}
       {panelType === 'timeseries' && (
         <svg width={width} height={plotH} style={{ display: 'block' }}>
           {series.map((s, i) => (

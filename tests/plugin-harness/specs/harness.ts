@@ -1,0 +1,62 @@
+// Helpers of the browser specs: the scenario global-setup.ts started, opening a page of the
+// plugin harness, and screenshots under tests/plugin-harness/output/screenshots/.
+import { type Page, expect } from '@playwright/test';
+import { join } from 'node:path';
+
+import type { Scenario } from '../global-setup';
+
+export function scenario(): Scenario {
+  const raw = process.env.HARNESS_SCENARIO;
+  if (!raw) {
+    throw new Error('HARNESS_SCENARIO is not set: run the specs with -c tests/plugin-harness/playwright.config.ts (its globalSetup starts the stack)');
+  }
+  return JSON.parse(raw) as Scenario;
+}
+
+/** Opens a path of the plugin harness and waits until the host has booted. */
+export async function open(page: Page, path: string) {
+  await page.goto(scenario().harnessUrl + path);
+  await expect.poll(() => page.evaluate(() => (window as any).__harness?.ready === true), { message: 'the plugin harness booted' }).toBe(true);
+  const bootErrors = await page.evaluate(() => (window as any).__harness.errors as string[]);
+  expect(bootErrors, 'errors while the plugin harness booted').toEqual([]);
+}
+
+/** Errors the page raised (uncaught exceptions and rejections). */
+export async function pageErrors(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as any).__harness.errors as string[]);
+}
+
+export async function shot(page: Page, name: string) {
+  await page.screenshot({ path: join(__dirname, '..', 'output', 'screenshots', `${name}.png`), fullPage: true });
+}
+
+export interface SeriesRow {
+  name: string;
+  points: number;
+  max: number | null;
+  last: number | null;
+  lastTime: number | null;
+}
+
+/** The series a harness panel (fake of a Grafana core panel) shows, by panel title. */
+export async function panelSeries(page: Page, title: string): Promise<SeriesRow[]> {
+  const panel = page.locator('[data-viz-panel-key]', { has: page.getByRole('heading', { name: title, exact: true }) }).first();
+  const rows = panel.getByTestId('harness-series');
+  const n = await rows.count();
+  const out: SeriesRow[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = rows.nth(i);
+    const num = async (attr: string) => {
+      const v = await r.getAttribute(attr);
+      return v === null || v === '' ? null : Number(v);
+    };
+    out.push({
+      name: (await r.getAttribute('data-name')) ?? '',
+      points: (await num('data-points')) ?? 0,
+      max: await num('data-max'),
+      last: await num('data-last'),
+      lastTime: await num('data-last-time'),
+    });
+  }
+  return out;
+}
