@@ -16,6 +16,7 @@ import (
 //	beta/jobName     b1 mlx5_0 7000 B/s (same job name in another cluster)
 //	alpha tcp        RetransSegs n1 10/s, n2 20/s, n3 30/s (node-level, no job labels)
 //	alpha pod        train/w-0 eth0 500 B/s
+//	gamma agent      hifreq_agent_build_info at 15 s for the last hour, last sample end-15s
 type fixture struct {
 	vm                      *testVM
 	end, weekStart, spikeAt time.Time
@@ -78,6 +79,9 @@ func buildFixture() (*fixture, error) {
 	lines = append(lines, counterLine(map[string]string{"__name__": "container_network_receive_bytes_total", "cluster": "alpha", "job_name": jobName,
 		"node": "n1", "namespace": "train", "pod": "w-0", "interface": "eth0"}, f.jobStart, f.jobEnd, time.Second, 500, nil, time.Time{}))
 
+	// gamma's agent pushes its own metrics at 15 s; the other clusters' last-seen comes from network series.
+	lines = append(lines, counterLine(map[string]string{"__name__": "hifreq_agent_build_info", "cluster": "gamma", "node": "g1", "version": "test"},
+		f.end.Add(-time.Hour), f.end.Add(-7*time.Second), 15*time.Second, 0, nil, time.Time{}))
 	if err := vm.importSeries(lines); err != nil {
 		vm.stop()
 		return nil, err

@@ -14,7 +14,12 @@ type clusterInfo struct {
 	LastSeen time.Time `json:"lastSeen"`
 }
 
-const clusterMarkerMetric = "hifreq_agent_build_info|node_network_receive_bytes_total|node_infiniband_port_data_received_bytes_total"
+const (
+	// agentMarkerMetric is cheap to scan (one 15 s series per agent); the network marker
+	// covers clusters whose agents do not push their own metrics.
+	agentMarkerMetric   = "hifreq_agent_build_info"
+	networkMarkerMetric = "node_network_receive_bytes_total|node_infiniband_port_data_received_bytes_total"
+)
 
 // handleClusters lists the clusters that sent data in the range with the time of their last
 // sample, so a cluster that went offline is still listed with its history.
@@ -25,18 +30,44 @@ func (d *Datasource) handleClusters(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cl := d.st.ClusterLabel
-	expr := fmt.Sprintf(`max by (%s) (tlast_over_time({__name__=~"%s"}[%ds]))`, cl, clusterMarkerMetric, int64(math.Ceil(to.Sub(from).Seconds())))
-	ss, err := d.vm.queryInstant(r.Context(), expr, "", to)
+	win := int64(math.Ceil(to.Sub(from).Seconds()))
+	lastSeen := map[string]time.Time{}
+	collect := func(ss []series) {
+		for _, s := range ss {
+			if c := s.Labels[cl]; c != "" && len(s.Values) > 0 {
+				lastSeen[c] = time.UnixMilli(int64(math.Round(s.Values[0] * 1000))).UTC()
+			}
+		}
+	}
+	ss, err := d.vm.queryInstant(r.Context(), fmt.Sprintf(`max by (%s) (tlast_over_time(%s[%ds]))`, cl, agentMarkerMetric, win), "", to)
 	if err != nil {
 		writeVMError(w, err)
 		return
 	}
-	out := []clusterInfo{}
-	for _, s := range ss {
-		if s.Labels[cl] == "" || len(s.Values) == 0 {
-			continue
+	collect(ss)
+	names, err := d.vm.labelValues(r.Context(), cl, `{__name__=~"`+networkMarkerMetric+`"}`, from, to)
+	if err != nil {
+		writeVMError(w, err)
+		return
+	}
+	var missing []string
+	for _, n := range names {
+		if _, ok := lastSeen[n]; !ok {
+			missing = append(missing, n)
 		}
-		out = append(out, clusterInfo{Name: s.Labels[cl], LastSeen: time.UnixMilli(int64(s.Values[0] * 1000)).UTC()})
+	}
+	if len(missing) > 0 {
+		sel := `{__name__=~"` + networkMarkerMetric + `",` + exactSet(missing).filter(cl) + "}"
+		ss, err := d.vm.queryInstant(r.Context(), fmt.Sprintf(`max by (%s) (tlast_over_time(%s[%ds]))`, cl, sel, win), "", to)
+		if err != nil {
+			writeVMError(w, err)
+			return
+		}
+		collect(ss)
+	}
+	out := make([]clusterInfo, 0, len(lastSeen))
+	for n, t := range lastSeen {
+		out = append(out, clusterInfo{Name: n, LastSeen: t})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	writeJSON(w, map[string]any{"clusters": out})

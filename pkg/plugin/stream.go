@@ -117,6 +117,9 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 	defer ticker.Stop()
 	for {
 		end := time.Now().Add(-streamDelay).Truncate(time.Second)
+		if end.Sub(last) > streamBackfill {
+			last = end.Add(-streamBackfill) // after failures or a job without nodes, catch up one minute at most
+		}
 		if end.After(last) {
 			tickScope := sc
 			if q.signal.Scope == scopeNode && !q.job.any {
