@@ -22,7 +22,7 @@ function trickyTick(): Sample[] {
     { name: 'node_network_receive_bytes_total', labels: { node: 'n1', device: 'eth0', cluster: 'c1', pod: '' }, value: 123456789012, timestampMs: BASE_MS + 7 },
     { name: 'node_infiniband_port_data_received_bytes_total', labels: { port: '1', device: 'mlx5_0', Zeta: 'upper', cluster: 'c1', node: 'n1' }, value: 0.5, timestampMs: BASE_MS + 11 },
     { name: 'node_softnet_dropped_total', labels: { cpu: '3', cluster: 'c1', node: 'n1', job_name: 'llama "pretrain"' }, value: 2, timestampMs: BASE_MS + 1000 },
-    { name: 'node_softnet_dropped_total', labels: { cpu: '3', cluster: 'c1', node: 'n1', job_name: 'llama "pretrain"' }, value: 1, timestampMs: BASE_MS },
+    { name: 'node_softnet_dropped_total', labels: { job_name: 'llama "pretrain"', node: 'n1', cluster: 'c1', cpu: '3' }, value: 1, timestampMs: BASE_MS },
     { name: 'container_network_receive_bytes_total', labels: { interface: 'eth0', cluster: 'c1', node: 'n1' }, value: 0, timestampMs: BASE_MS + 2000, stale: true },
     { name: 'hifreq_agent_negative_gauge', labels: { node: 'n1', cluster: 'c1', empty: '' }, value: -1.5e-9, timestampMs: BASE_MS + 3 },
   ];
@@ -59,7 +59,7 @@ describe('remote write 1.0 compliance', () => {
     assert.match(String(request.headers['user-agent']), /^hifreq-agent\/\d+\.\d+\.\d+$/);
 
     const series = decodeBody(request.body);
-    assert.equal(series.length, 5, 'the two softnet samples share one series');
+    assert.equal(series.length, 5, 'the two softnet samples (labels given in different orders) share one series');
     for (const one of series) {
       const names = one.labels.map((label) => label.name);
       assert.deepEqual(names, [...names].sort(), `labels sorted by name: ${names.join(',')}`);

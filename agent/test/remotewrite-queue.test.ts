@@ -222,3 +222,27 @@ describe('remote-write disk queue', () => {
     assert.deepEqual(readdirSync(dir).filter((name) => name.endsWith('.seg')), [], 'delivered segments are deleted');
   });
 });
+
+describe('remote-write bad samples', () => {
+  it('drops and counts samples with no name or an impossible timestamp, keeping the rest of the tick', async () => {
+    const receiver = new TestReceiver();
+    await receiver.start();
+    const pipeline = await startPipeline({ urls: [receiver.url] });
+    try {
+      pipeline.remoteWrite.write([
+        ...tick(0, 3),
+        { name: 'bad_time', labels: {}, value: 1, timestampMs: Number.NaN },
+        { name: '', labels: {}, value: 1, timestampMs: BASE_MS },
+        { name: 'negative_time', labels: {}, value: 1, timestampMs: -5 },
+      ]);
+      await waitFor('good samples delivered', () => receiver.requests.length === 1);
+    } finally {
+      await pipeline.remoteWrite.stop();
+      await receiver.stop();
+    }
+    assert.equal(decodeBody(receiver.requests[0]!.body).length, 3);
+    assert.deepEqual(pipeline.remoteWrite.status().urls[0]!.samplesDropped, { invalid_sample: 3 });
+    const logged = pipeline.log.lines.find((line) => String(line.msg).startsWith('remote write: dropped samples without a metric name'));
+    assert.equal(logged?.droppedSamples, 3);
+  });
+});

@@ -42,12 +42,12 @@ export class VictoriaMetrics {
     return `${this.baseUrl}/api/v1/write`;
   }
 
-  /** Creates an instance on a free port; start() runs it (again) on that port and data. */
-  static async create(): Promise<VictoriaMetrics> {
+  /** Creates an instance on `port` (default: a free one); start() runs it (again) on that port and data. */
+  static async create(port?: number): Promise<VictoriaMetrics> {
     if (!existsSync(VM_BINARY)) {
       throw new Error(`${VM_BINARY} is missing: run "apt-get install victoria-metrics" (these tests need a real VictoriaMetrics)`);
     }
-    return new VictoriaMetrics(await freePort());
+    return new VictoriaMetrics(port ?? (await freePort()));
   }
 
   static async start(): Promise<VictoriaMetrics> {

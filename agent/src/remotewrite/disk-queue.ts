@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { frameRecord, parseRecord, SEGMENT_MAGIC, type RecordBody } from './record.ts';
 
-export type DropReason = 'queue_full' | 'corrupt' | 'rejected' | 'staging_full' | 'disk_error';
+export type DropReason = 'queue_full' | 'corrupt' | 'rejected' | 'staging_full' | 'disk_error' | 'invalid_sample';
 
 export interface DiskQueueOptions {
   dir: string;

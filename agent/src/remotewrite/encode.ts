@@ -26,11 +26,6 @@ export interface EncodedTick {
   minTimestampMs: number;
 }
 
-interface Series {
-  labels: [string, string][];
-  samples: Sample[];
-}
-
 /** Label pairs of a sample: `__name__` plus its labels, empty values removed, sorted by name. */
 export function seriesLabels(sample: Sample): [string, string][] {
   const pairs: [string, string][] = [['__name__', sample.name]];
@@ -42,56 +37,137 @@ export function seriesLabels(sample: Sample): [string, string][] {
   return pairs;
 }
 
-function seriesKey(labels: [string, string][]): string {
-  let key = '';
-  for (const [name, value] of labels) key += name + '\u0000' + value + '\u0000';
+/** Identity of a sample's series as given (label order included: another order only misses the cache). */
+function sampleKey(sample: Sample): string {
+  let key = sample.name;
+  const labels = sample.labels;
+  for (const name in labels) key += '\u0000' + name + '\u0001' + labels[name];
   return key;
 }
 
-/** Groups samples per series (first-seen order) with each series' samples sorted by time. */
-export function groupSeries(samples: readonly Sample[]): Series[] {
-  const byKey = new Map<string, Series>();
-  for (const sample of samples) {
-    const labels = seriesLabels(sample);
-    const key = seriesKey(labels);
-    let series = byKey.get(key);
-    if (!series) {
-      series = { labels, samples: [] };
-      byKey.set(key, series);
-    }
-    series.samples.push(sample);
-  }
-  const result = [...byKey.values()];
-  for (const series of result) {
-    if (series.samples.length > 1) series.samples.sort((a, b) => a.timestampMs - b.timestampMs);
-  }
-  return result;
-}
+// The encoded `labels` fields of a series hardly ever change between ticks, so they are encoded
+// once (with protobufjs) and spliced into each request. One series given with its labels in a
+// different order maps to the same bytes object, so grouping by that object groups by series.
+const MAX_CACHED_SERIES = 200_000;
+const labelBytesBySampleKey = new Map<string, Uint8Array>();
+const labelBytesBySeries = new Map<string, Uint8Array>();
 
-/** Encodes samples into one WriteRequest. */
-export function encodeWriteRequest(samples: readonly Sample[]): EncodedTick {
-  const writer = Writer.create();
-  let minTimestampMs = Infinity;
-  for (const series of groupSeries(samples)) {
-    writer.uint32(TAG_WRITE_REQUEST_TIMESERIES).fork();
-    for (const [name, value] of series.labels) {
+function encodedLabels(sample: Sample, key: string): Uint8Array {
+  let bytes = labelBytesBySampleKey.get(key);
+  if (bytes) return bytes;
+  const pairs = seriesLabels(sample);
+  const canonical = pairs.map(([name, value]) => `${name}\u0001${value}`).join('\u0000');
+  bytes = labelBytesBySeries.get(canonical);
+  if (!bytes) {
+    const writer = Writer.create();
+    for (const [name, value] of pairs) {
       writer.uint32(TAG_TIMESERIES_LABELS).fork();
       writer.uint32(TAG_LABEL_NAME).string(name);
       writer.uint32(TAG_LABEL_VALUE).string(value);
       writer.ldelim();
     }
-    for (const sample of series.samples) {
-      writer.uint32(TAG_TIMESERIES_SAMPLES).fork();
-      writer.uint32(TAG_SAMPLE_VALUE);
-      if (sample.stale) writer.fixed32(STALE_NAN_LOW_WORD).fixed32(STALE_NAN_HIGH_WORD);
-      else writer.double(sample.value);
-      writer.uint32(TAG_SAMPLE_TIMESTAMP).int64(Math.trunc(sample.timestampMs));
-      writer.ldelim();
-      if (sample.timestampMs < minTimestampMs) minTimestampMs = sample.timestampMs;
-    }
-    writer.ldelim();
+    bytes = writer.finish();
+    labelBytesBySeries.set(canonical, bytes);
   }
-  return { protobuf: writer.finish(), sampleCount: samples.length, minTimestampMs };
+  labelBytesBySampleKey.set(key, bytes);
+  return bytes;
+}
+
+interface SeriesBatch {
+  labelBytes: Uint8Array;
+  samples: Sample[];
+}
+
+/** Groups samples per series (first-seen order) with each series' samples sorted by time. */
+function groupSeries(samples: readonly Sample[]): SeriesBatch[] {
+  if (labelBytesBySampleKey.size + samples.length > MAX_CACHED_SERIES) {
+    labelBytesBySampleKey.clear();
+    labelBytesBySeries.clear();
+  }
+  const bySeries = new Map<Uint8Array, SeriesBatch>();
+  for (const sample of samples) {
+    const labelBytes = encodedLabels(sample, sampleKey(sample));
+    const series = bySeries.get(labelBytes);
+    if (series) series.samples.push(sample);
+    else bySeries.set(labelBytes, { labelBytes, samples: [sample] });
+  }
+  const groups = [...bySeries.values()];
+  for (const group of groups) {
+    if (group.samples.length > 1) group.samples.sort((a, b) => a.timestampMs - b.timestampMs);
+  }
+  return groups;
+}
+
+function varintLength(value: number): number {
+  let length = 1;
+  while (value >= 128) {
+    value = Math.floor(value / 128);
+    length++;
+  }
+  return length;
+}
+
+function writeVarint(buffer: Buffer, offset: number, value: number): number {
+  while (value >= 128) {
+    buffer[offset++] = (value % 128) | 0x80;
+    value = Math.floor(value / 128);
+  }
+  buffer[offset++] = value;
+  return offset;
+}
+
+function timestampOf(sample: Sample): number {
+  const timestamp = Math.trunc(sample.timestampMs);
+  if (!(timestamp >= 0 && timestamp <= Number.MAX_SAFE_INTEGER)) {
+    throw new Error(`sample ${sample.name} has timestamp ${sample.timestampMs}: expected milliseconds since 1970`);
+  }
+  return timestamp;
+}
+
+/**
+ * Encodes samples into one WriteRequest. Label sets come from the protobufjs-encoded cache; the
+ * repeated TimeSeries/Sample framing around them is written directly into one buffer sized up
+ * front (protobufjs' Writer cannot splice pre-encoded bytes).
+ */
+export function encodeWriteRequest(samples: readonly Sample[]): EncodedTick {
+  const groups = groupSeries(samples);
+  const seriesLengths: number[] = [];
+  let total = 0;
+  let minTimestampMs = Infinity;
+  for (const group of groups) {
+    let length = group.labelBytes.byteLength;
+    for (const sample of group.samples) {
+      const timestamp = timestampOf(sample);
+      if (timestamp < minTimestampMs) minTimestampMs = timestamp;
+      const sampleLength = 1 + 8 + 1 + varintLength(timestamp);
+      length += 1 + varintLength(sampleLength) + sampleLength;
+    }
+    seriesLengths.push(length);
+    total += 1 + varintLength(length) + length;
+  }
+  const buffer = Buffer.allocUnsafe(total);
+  let offset = 0;
+  groups.forEach((group, index) => {
+    const length = seriesLengths[index]!;
+    buffer[offset++] = TAG_WRITE_REQUEST_TIMESERIES;
+    offset = writeVarint(buffer, offset, length);
+    buffer.set(group.labelBytes, offset);
+    offset += group.labelBytes.byteLength;
+    for (const sample of group.samples) {
+      const timestamp = Math.trunc(sample.timestampMs);
+      buffer[offset++] = TAG_TIMESERIES_SAMPLES;
+      offset = writeVarint(buffer, offset, 1 + 8 + 1 + varintLength(timestamp));
+      buffer[offset++] = TAG_SAMPLE_VALUE;
+      if (sample.stale) {
+        buffer.writeUInt32LE(STALE_NAN_LOW_WORD, offset);
+        buffer.writeUInt32LE(STALE_NAN_HIGH_WORD, offset + 4);
+      } else buffer.writeDoubleLE(sample.value, offset);
+      offset += 8;
+      buffer[offset++] = TAG_SAMPLE_TIMESTAMP;
+      offset = writeVarint(buffer, offset, timestamp);
+    }
+  });
+  return { protobuf: buffer, sampleCount: samples.length, minTimestampMs };
 }
 
 /** Snappy block format (not framed), as remote write requires. */

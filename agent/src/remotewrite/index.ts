@@ -39,6 +39,16 @@ export interface RemoteWriteDeps {
 /** Appends waiting for the disk beyond this many per URL are dropped (and counted) rather than held in memory. */
 const MAX_STAGED_APPENDS = 600;
 
+function isValidSample(sample: Sample): boolean {
+  return (
+    typeof sample.name === 'string' &&
+    sample.name !== '' &&
+    Number.isSafeInteger(Math.trunc(sample.timestampMs)) &&
+    sample.timestampMs >= 0 &&
+    (sample.stale === true || typeof sample.value === 'number')
+  );
+}
+
 /** Directory of one URL's queue: readable, and distinct per URL without exposing credentials. */
 export function queueDirFor(queueDir: string, url: string): string {
   const parsed = new URL(url);
@@ -116,10 +126,25 @@ export async function createRemoteWrite(configOrFlags: RemoteWriteConfig | FlagV
       .finally(() => destination.staged--);
   }
 
+  /** Drops (counts and logs) samples no server would take, so one bad collector cannot block a tick. */
+  function withoutInvalidSamples(samples: readonly Sample[]): readonly Sample[] {
+    const invalid = samples.filter((sample) => !isValidSample(sample));
+    if (invalid.length === 0) return samples;
+    for (const destination of destinations) destination.shipper.countDrop('invalid_sample', invalid.length);
+    const example = invalid[0]!;
+    logger.error(
+      { droppedSamples: invalid.length, example: { name: example.name, labels: example.labels, timestampMs: example.timestampMs, value: example.value } },
+      'remote write: dropped samples without a metric name, with a timestamp that is not milliseconds since 1970, or with a non-numeric value',
+    );
+    return samples.filter(isValidSample);
+  }
+
   let stopped = false;
   return {
-    write(samples) {
-      if (stopped || samples.length === 0 || destinations.length === 0) return;
+    write(tickSamples) {
+      if (stopped || tickSamples.length === 0 || destinations.length === 0) return;
+      const samples = withoutInvalidSamples(tickSamples);
+      if (samples.length === 0) return;
       for (let start = 0; start < samples.length; start += config.maxSamplesPerRequest) {
         const encoded = encodeWriteRequest(samples.slice(start, start + config.maxSamplesPerRequest));
         const body: RecordBody = {

@@ -24,7 +24,7 @@ export class RemoteWriteMetrics {
     this.samplesRetried = new Counter({ name: 'hifreq_agent_remote_write_samples_retried_total', help: 'Samples in requests that failed with 5xx, 429 or a network error and are sent again.', labelNames: ['url'], registers });
     this.samplesDropped = new Counter({
       name: 'hifreq_agent_remote_write_samples_dropped_total',
-      help: 'Samples given up: queue_full (oldest dropped at --remote-write.max-queue-bytes), rejected (4xx answer), corrupt (damaged on disk), staging_full (disk writes stalled).',
+      help: 'Samples given up: queue_full (oldest dropped at --remote-write.max-queue-bytes), rejected (4xx answer), corrupt (damaged on disk), staging_full (disk writes stalled), disk_error (append failed), invalid_sample (no name, bad timestamp or value).',
       labelNames: ['url', 'reason'],
       registers,
     });
