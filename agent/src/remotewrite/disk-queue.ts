@@ -47,6 +47,7 @@ export interface QueuedBatch {
 
 const SEGMENT_PATTERN = /^(\d{16})\.seg$/;
 const CURSOR_FILE = 'cursor.json';
+const ROLL_DELIVERED_SEGMENT_BYTES = 1024 * 1024;
 
 /**
  * mkdir -p, one level at a time: Node's recursive mkdir never returns for some paths
@@ -353,6 +354,8 @@ export class DiskQueue {
       this.compact();
       await this.writeCursor();
       for (const segment of emptied) await this.removeSegment(segment);
+      // Delivered data would otherwise sit in the active segment until it fills (up to 64 MiB).
+      if (!this.closed && this.active.unacked === 0 && this.active.bytes >= ROLL_DELIVERED_SEGMENT_BYTES) await this.rollSegment();
     });
   }
 

@@ -73,7 +73,7 @@ export async function createRemoteWrite(configOrFlags: RemoteWriteConfig | FlagV
   const config = 'remote-write.url' in configOrFlags ? remoteWriteConfigFromFlags(configOrFlags as FlagValues) : (configOrFlags as RemoteWriteConfig);
   const problems = validateConfig(config);
   if (problems.length > 0) throw new Error(`invalid remote-write configuration:\n  - ${problems.join('\n  - ')}`);
-  const logger = deps.logger.child({ component: 'remote-write' });
+  const logger = deps.logger.child({ module: 'remote-write' });
   const metrics = new RemoteWriteMetrics(deps.registry);
   const destinations: Destination[] = [];
   try {
