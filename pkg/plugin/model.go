@@ -18,11 +18,14 @@ type QueryModel struct {
 	GroupBy   string `json:"groupBy,omitempty"`
 	Envelope  string `json:"envelope,omitempty"`
 	Expr      string `json:"expr,omitempty"`
+	// Variable is the variable to list for queryType "variable": cluster, job, node or device.
+	Variable string `json:"variable,omitempty"`
 }
 
 const (
 	queryTypeSignal    = "signal"
 	queryTypeMetricsQL = "metricsql"
+	queryTypeVariable  = "variable"
 )
 
 var envelopes = []string{"max", "min", "avg", "band"}
@@ -73,8 +76,13 @@ func parseQuery(raw json.RawMessage, queryType string) (*parsedQuery, error) {
 			return nil, fmt.Errorf("queryType metricsql needs an expression in \"expr\"")
 		}
 		return q, nil
+	case queryTypeVariable:
+		if !contains([]string{"cluster", "job", "node", "device"}, m.Variable) {
+			return nil, fmt.Errorf("queryType variable lists cluster, job, node or device: set \"variable\" to one of them, not %q", m.Variable)
+		}
+		return q, nil
 	}
-	return nil, fmt.Errorf("unknown queryType %q: use %q or %q", m.QueryType, queryTypeSignal, queryTypeMetricsQL)
+	return nil, fmt.Errorf("unknown queryType %q: use %q, %q or %q", m.QueryType, queryTypeSignal, queryTypeMetricsQL, queryTypeVariable)
 }
 
 func (q *parsedQuery) validateSignal() error {

@@ -58,6 +58,13 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.Da
 
 // run executes a parsed query over [from, to] at step and returns its frames.
 func (d *Datasource) run(ctx context.Context, q *parsedQuery, from, to time.Time, step time.Duration) (data.Frames, error) {
+	if q.QueryType == queryTypeVariable {
+		vals, err := d.variableValues(ctx, q.Variable, q, from, to)
+		if err != nil {
+			return nil, err
+		}
+		return variableFrame(vals), nil
+	}
 	from = from.Truncate(step)
 	fresh := time.Since(to) < freshWindow
 	var expr, unit string

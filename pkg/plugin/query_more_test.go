@@ -57,6 +57,7 @@ func TestBadInputFailsOnlyThatQuery(t *testing.T) {
 		testQuery{ref: "envelope", json: jq("cluster", "alpha", "signal", "ib_rx_bits", "envelope", "p99"), from: from, to: to},
 		testQuery{ref: "422", json: jq("queryType", "metricsql", "cluster", "alpha", "expr", "sum(rate(node_infiniband_port_data_received_bytes_total[1m]"), from: from, to: to},
 		testQuery{ref: "qtype", json: jq("queryType", "promql", "cluster", "alpha"), from: from, to: to},
+		testQuery{ref: "variable", json: jq("queryType", "variable", "variable", "pod"), from: from, to: to},
 	)
 	if r := resp.Responses["good"]; r.Error != nil || len(r.Frames) != 1 {
 		t.Fatalf("the good query must still answer: %v, %d frames", r.Error, len(r.Frames))
@@ -68,7 +69,8 @@ func TestBadInputFailsOnlyThatQuery(t *testing.T) {
 		"groupby":  `signal tcp_retrans cannot be grouped by "pod": use one of node, job`,
 		"envelope": `unknown envelope "p99": use one of max, min, avg, band`,
 		"422":      `VictoriaMetrics rejected the query (HTTP 422): cannot execute query: argList: unexpected token ""; want ",", ")"; unparsed data: ""`,
-		"qtype":    `unknown queryType "promql": use "signal" or "metricsql"`,
+		"qtype":    `unknown queryType "promql": use "signal", "metricsql" or "variable"`,
+		"variable": `queryType variable lists cluster, job, node or device: set "variable" to one of them, not "pod"`,
 	}
 	for ref, msg := range want {
 		r := resp.Responses[ref]

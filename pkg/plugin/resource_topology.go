@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -109,9 +108,6 @@ func (d *Datasource) handleTopology(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]any{"cluster": q.Cluster, "job": q.Job, "nodes": out})
 }
 
-// variableLabels maps a variable name to the label it lists.
-var variableLabels = map[string]string{"job": "job_name", "node": "node", "device": "device"}
-
 // handleValues serves dashboard variables: /values?variable=cluster|job|node|device with the
 // other variables' current values as filters, over the dashboard range.
 func (d *Datasource) handleValues(w http.ResponseWriter, r *http.Request) {
@@ -125,32 +121,12 @@ func (d *Datasource) handleValues(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	variable := r.URL.Query().Get("variable")
-	names := `__name__=~"node_network_.*|node_infiniband_.*|container_network_.*|hifreq_agent_.*"`
-	label := variableLabels[variable]
-	switch variable {
-	case "cluster":
-		label = d.st.ClusterLabel
-	case "job":
-		names = `__name__=~"` + jobMarkerMetric + `",job_name!=""`
-	case "node":
-	case "device":
-		names = `__name__=~"node_network_.*|node_infiniband_.*"`
-	default:
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown variable %q: use variable=cluster, job, node or device", variable))
-		return
-	}
-	filters := []string{q.cluster.filter(d.st.ClusterLabel), q.job.filter("job_name"), q.node.filter("node")}
-	if variable == "cluster" {
-		filters = nil
-	}
-	match := "{" + names
-	for _, f := range filters {
-		match += commaFilter(f)
-	}
-	match += "}"
-	vals, err := d.vm.labelValues(r.Context(), label, match, from, to)
+	vals, err := d.variableValues(r.Context(), r.URL.Query().Get("variable"), q, from, to)
 	if err != nil {
+		if _, ok := err.(*inputError); ok {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
 		writeVMError(w, err)
 		return
 	}

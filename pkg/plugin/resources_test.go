@@ -143,6 +143,25 @@ func TestResources(t *testing.T) {
 		}
 	})
 
+	t.Run("variable queries", func(t *testing.T) {
+		resp := runQueries(t, p, pc,
+			testQuery{ref: "jobs", json: jq("queryType", "variable", "variable", "job", "cluster", "alpha"), from: f.jobStart, to: f.jobEnd},
+			testQuery{ref: "nodes", json: jq("queryType", "variable", "variable", "node", "cluster", "alpha", "job", jobName), from: f.jobStart, to: f.jobEnd})
+		for ref, want := range map[string]string{"jobs": jobName + "," + "other-job", "nodes": "n1,n2"} {
+			r := resp.Responses[ref]
+			if r.Error != nil || len(r.Frames) != 1 || len(r.Frames[0].Fields) != 1 {
+				t.Fatalf("%s: %v %v", ref, r.Error, r.Frames)
+			}
+			var got []string
+			for i := 0; i < r.Frames[0].Rows(); i++ {
+				got = append(got, r.Frames[0].Fields[0].At(i).(string))
+			}
+			if strings.Join(got, ",") != want {
+				t.Errorf("%s: %v, want %s", ref, got, want)
+			}
+		}
+	})
+
 	t.Run("unknown resource", func(t *testing.T) {
 		code, body := callResource(t, p, pc, "/pods", nil)
 		if code != 404 || body != `{"error":"unknown resource \"/pods\": use /signals, /clusters, /jobs, /topology or /values"}` {
