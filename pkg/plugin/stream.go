@@ -2,8 +2,9 @@ package plugin
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -58,10 +59,48 @@ func (r *streamRegistry) stopAll() {
 	}
 }
 
-// StreamPath is the Live channel path of a signal of a job: signal/<cluster>/<job>/<signal>,
-// each component URL path-escaped.
+// StreamPath is the Live channel path of a signal of a job: signal/<cluster>/<job>/<signal>.
+// Grafana Live allows only A-Z a-z 0-9 _ - . = and / in a channel path, so every other byte
+// of a component (and "=" itself) is written as =XX, its uppercase hex code: a job named
+// `llama "v2"` becomes llama=20=22v2=22 and a regex /a|b/ becomes =2Fa=7Cb=2F.
 func StreamPath(cluster, job, signal string) string {
-	return "signal/" + url.PathEscape(cluster) + "/" + url.PathEscape(job) + "/" + url.PathEscape(signal)
+	return "signal/" + escapeComponent(cluster) + "/" + escapeComponent(job) + "/" + escapeComponent(signal)
+}
+
+func escapeComponent(s string) string {
+	if s == "" {
+		s = "*"
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "=%02X", c)
+	}
+	return b.String()
+}
+
+func unescapeComponent(s string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '=' {
+			b.WriteByte(s[i])
+			continue
+		}
+		if i+2 >= len(s) {
+			return "", fmt.Errorf("%q ends inside an =XX escape", s)
+		}
+		v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
+		if err != nil {
+			return "", fmt.Errorf("%q has a bad escape %q: write other bytes as = and two hex digits", s, s[i:i+3])
+		}
+		b.WriteByte(byte(v))
+		i += 2
+	}
+	return b.String(), nil
 }
 
 func parseStreamPath(path string) (*parsedQuery, error) {
@@ -71,14 +110,14 @@ func parseStreamPath(path string) (*parsedQuery, error) {
 	}
 	var vals [3]string
 	for i, p := range parts[1:] {
-		v, err := url.PathUnescape(p)
+		v, err := unescapeComponent(p)
 		if err != nil {
-			return nil, fmt.Errorf("stream path %q: component %q is not URL-escaped correctly: %v", path, p, err)
+			return nil, fmt.Errorf("stream path %q: %v", path, err)
 		}
 		vals[i] = v
 	}
-	raw := fmt.Sprintf(`{"queryType":"signal","cluster":%q,"job":%q,"signal":%q}`, vals[0], vals[1], vals[2])
-	return parseQuery([]byte(raw), "")
+	raw, _ := json.Marshal(map[string]string{"queryType": "signal", "cluster": vals[0], "job": vals[1], "signal": vals[2]})
+	return parseQuery(raw, "")
 }
 
 // SubscribeStream allows a subscription when its path names a valid signal query.

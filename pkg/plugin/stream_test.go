@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -68,6 +69,9 @@ func startLiveWriter(vm *testVM, labels map[string]string) (*liveWriter, error) 
 
 func (w *liveWriter) close() { close(w.stop); <-w.done }
 
+// liveChannelPath is what Grafana Live accepts in a channel's path part.
+var liveChannelPath = regexp.MustCompile(`^[A-Za-z0-9_\-/=.]*$`)
+
 var liveLabels = map[string]string{"__name__": "node_infiniband_port_data_received_bytes_total", "cluster": "live", "job_name": "live/job 1",
 	"node": "l1", "device": "mlx5_0", "port": "1", "namespace": "train", "pod": "l-0"}
 
@@ -91,14 +95,14 @@ func TestStreamOverGRPC(t *testing.T) {
 	defer cancel()
 
 	path := StreamPath("live", "live/job 1", "ib_rx_bits")
-	if path != "signal/live/live%2Fjob%201/ib_rx_bits" {
-		t.Fatalf("path %s", path)
+	if path != "signal/live/live=2Fjob=201/ib_rx_bits" || !liveChannelPath.MatchString(path) {
+		t.Fatalf("path %s is not a valid Grafana Live channel path", path)
 	}
 	sub, err := sc.SubscribeStream(ctx, &pluginv2.SubscribeStreamRequest{PluginContext: ppc, Path: path})
 	if err != nil || sub.Status != pluginv2.SubscribeStreamResponse_OK {
 		t.Fatalf("subscribe: %v %v", sub, err)
 	}
-	for _, bad := range []string{"signal/live/job/no_such_signal", "signal/live/job", "metrics/live/job/ib_rx_bits", "signal/live/%zz/ib_rx_bits", "signal/live/%2Fa(%2F/ib_rx_bits"} {
+	for _, bad := range []string{"signal/live/job/no_such_signal", "signal/live/job", "metrics/live/job/ib_rx_bits", "signal/live/a=Z/ib_rx_bits", "signal/live/a=4/ib_rx_bits", "signal/live/=2Fa(=2F/ib_rx_bits"} {
 		sub, err := sc.SubscribeStream(ctx, &pluginv2.SubscribeStreamRequest{PluginContext: ppc, Path: bad})
 		if err != nil || sub.Status != pluginv2.SubscribeStreamResponse_NOT_FOUND {
 			t.Errorf("subscribe %s: %v %v, want NOT_FOUND", bad, sub, err)

@@ -69,3 +69,36 @@ func TestExpandMacros(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+func TestStreamPathEscaping(t *testing.T) {
+	cases := []struct{ cluster, job, signal, want string }{
+		{"gpu-a", "llama-pretrain", "ib_rx_bits", "signal/gpu-a/llama-pretrain/ib_rx_bits"},
+		{"", `llama "v2" (a|b).*`, "nic_drops", "signal/=2A/llama=20=22v2=22=20=28a=7Cb=29.=2A/nic_drops"},
+		{"*", "/x|y/", "tcp_states", "signal/=2A/=2Fx=7Cy=2F/tcp_states"},
+		{"a=b", "ü", "ib_state", "signal/a=3Db/=C3=BC/ib_state"},
+	}
+	for _, c := range cases {
+		got := StreamPath(c.cluster, c.job, c.signal)
+		if got != c.want {
+			t.Errorf("StreamPath(%q, %q, %q) = %s, want %s", c.cluster, c.job, c.signal, got, c.want)
+			continue
+		}
+		q, err := parseStreamPath(got)
+		if err != nil {
+			t.Fatalf("%s: %v", got, err)
+		}
+		wantCluster := c.cluster
+		if wantCluster == "" {
+			wantCluster = "*"
+		}
+		if q.Cluster != wantCluster || q.Job != c.job || q.Signal != c.signal {
+			t.Errorf("%s parsed to %q %q %q", got, q.Cluster, q.Job, q.Signal)
+		}
+	}
+	if _, err := parseStreamPath("signal/a=Zz/j/ib_rx_bits"); err == nil || err.Error() != `stream path "signal/a=Zz/j/ib_rx_bits": "a=Zz" has a bad escape "=Zz": write other bytes as = and two hex digits` {
+		t.Errorf("bad escape: %v", err)
+	}
+	if _, err := parseStreamPath("signal/a=4/j/ib_rx_bits"); err == nil || err.Error() != `stream path "signal/a=4/j/ib_rx_bits": "a=4" ends inside an =XX escape` {
+		t.Errorf("truncated escape: %v", err)
+	}
+}
