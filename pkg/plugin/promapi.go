@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/url"
 	"strconv"
 	"time"
@@ -15,19 +14,6 @@ type series struct {
 	Labels map[string]string
 	Times  []time.Time
 	Values []float64
-}
-
-type promResponse struct {
-	Status string `json:"status"`
-	Error  string `json:"error"`
-	Data   struct {
-		ResultType string `json:"resultType"`
-		Result     []struct {
-			Metric map[string]string    `json:"metric"`
-			Values [][2]json.RawMessage `json:"values"`
-			Value  [2]json.RawMessage   `json:"value"`
-		} `json:"result"`
-	} `json:"data"`
 }
 
 // scope is the label filter that VictoriaMetrics ANDs into every selector of a query.
@@ -75,22 +61,6 @@ func (c *vmClient) decodeMatrix(ctx context.Context, path string, args url.Value
 		return nil, fmt.Errorf("VictoriaMetrics at %s%s answered something that is not Prometheus API JSON: %v", c.st.QueryURL, path, err)
 	}
 	return out, nil
-}
-
-func parsePoint(p [2]json.RawMessage) (time.Time, float64, error) {
-	var ts float64
-	if err := json.Unmarshal(p[0], &ts); err != nil {
-		return time.Time{}, 0, err
-	}
-	var vs string
-	if err := json.Unmarshal(p[1], &vs); err != nil {
-		return time.Time{}, 0, err
-	}
-	v, err := strconv.ParseFloat(vs, 64)
-	if err != nil {
-		return time.Time{}, 0, err
-	}
-	return time.UnixMilli(int64(math.Round(ts * 1000))).UTC(), v, nil
 }
 
 // labelValues lists the values of a label among series matching match in [start, end].

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -141,4 +142,34 @@ func (vm *testVM) waitQuery(expr string, at time.Time, want float64) error {
 
 func ctxTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), d)
+}
+
+// promResponse decodes answers in the test helpers (the plugin uses parseMatrix).
+type promResponse struct {
+	Status string `json:"status"`
+	Error  string `json:"error"`
+	Data   struct {
+		ResultType string `json:"resultType"`
+		Result     []struct {
+			Metric map[string]string    `json:"metric"`
+			Values [][2]json.RawMessage `json:"values"`
+			Value  [2]json.RawMessage   `json:"value"`
+		} `json:"result"`
+	} `json:"data"`
+}
+
+func parsePoint(p [2]json.RawMessage) (time.Time, float64, error) {
+	var ts float64
+	if err := json.Unmarshal(p[0], &ts); err != nil {
+		return time.Time{}, 0, err
+	}
+	var vs string
+	if err := json.Unmarshal(p[1], &vs); err != nil {
+		return time.Time{}, 0, err
+	}
+	v, err := strconv.ParseFloat(vs, 64)
+	if err != nil {
+		return time.Time{}, 0, err
+	}
+	return time.UnixMilli(int64(math.Round(ts * 1000))).UTC(), v, nil
 }
