@@ -329,14 +329,20 @@ export class DiskQueue {
 
   private async readRecord(record: RecordRef): Promise<RecordBody | null> {
     const segment = record.segment;
-    segment.readHandle ??= await open(segment.file, 'r');
-    const buffer = Buffer.allocUnsafe(record.totalBytes);
-    const { bytesRead } = await segment.readHandle!.read(buffer, 0, record.totalBytes, record.offset);
-    const parsed = parseRecord(buffer.subarray(0, bytesRead), 0);
-    if (parsed.ok) return parsed.body;
+    let problem: string;
+    try {
+      segment.readHandle ??= await open(segment.file, 'r');
+      const buffer = Buffer.allocUnsafe(record.totalBytes);
+      const { bytesRead } = await segment.readHandle.read(buffer, 0, record.totalBytes, record.offset);
+      const parsed = parseRecord(buffer.subarray(0, bytesRead), 0);
+      if (parsed.ok) return parsed.body;
+      problem = parsed.problem;
+    } catch (error) {
+      problem = (error as Error).message;
+    }
     this.options.logger.error(
-      { segment: segment.file, offset: record.offset, problem: parsed.problem, droppedSamples: record.sampleCount },
-      'remote-write queue: record damaged on disk since it was written; dropped it',
+      { segment: segment.file, offset: record.offset, problem, droppedSamples: record.sampleCount },
+      'remote-write queue: record damaged or removed on disk since it was written; dropped it',
     );
     this.options.onDrop('corrupt', record.sampleCount);
     return null;

@@ -61,18 +61,23 @@ export class Shipper {
   }
 
   start(): void {
-    this.loop = this.run().catch((error) => {
-      this.logger.error({ url: this.redactedUrl, err: (error as Error).stack }, 'remote-write shipper stopped by an unexpected error');
-    });
+    this.loop = this.run();
   }
 
   private async run(): Promise<void> {
     while (!this.stopping) {
-      await this.queue.waitForData();
-      if (this.stopping) break;
-      const batch = await this.queue.peek(this.config.maxSamplesPerRequest);
-      if (!batch) continue;
-      await this.deliver(batch);
+      try {
+        await this.queue.waitForData();
+        if (this.stopping) break;
+        const batch = await this.queue.peek(this.config.maxSamplesPerRequest);
+        if (batch) await this.deliver(batch);
+      } catch (error) {
+        // E.g. the disk failing under the queue: keep the data, report, and try again later.
+        this.recordError((error as Error).message);
+        const waitMs = this.backoff.next();
+        this.logger.error({ url: this.redactedUrl, err: (error as Error).message, retryInMs: waitMs }, 'remote-write queue error; retrying');
+        await this.pause(waitMs);
+      }
     }
   }
 
