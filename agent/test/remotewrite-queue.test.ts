@@ -246,3 +246,20 @@ describe('remote-write bad samples', () => {
     assert.equal(logged?.droppedSamples, 3);
   });
 });
+
+describe('remote-write fsync policy', () => {
+  it('with --remote-write.fsync-interval=0 every tick is synced before it counts as appended, and delivered in order', async () => {
+    const receiver = new TestReceiver();
+    await receiver.start();
+    const pipeline = await startPipeline({ urls: [receiver.url], fsyncIntervalMs: 0 });
+    try {
+      for (let t = 0; t < 5; t++) pipeline.remoteWrite.write(tick(t, 2));
+      await pipeline.remoteWrite.whenAppended();
+      await waitFor('all delivered', () => pipeline.remoteWrite.status().urls[0]!.samplesSent === 10);
+    } finally {
+      await pipeline.remoteWrite.stop();
+      await receiver.stop();
+    }
+    assert.deepEqual(ticksReceived(receiver), [0, 1, 2, 3, 4]);
+  });
+});
