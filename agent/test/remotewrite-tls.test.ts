@@ -1,10 +1,10 @@
-// TLS to an https remote-write endpoint: a CA file makes a self-signed server trusted,
+// TLS to an https remote-write endpoint (test certificate in test/rw-tls/): a CA file makes a self-signed server trusted,
 // skip-verify accepts it, and without either the batch stays queued with the reason reported.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Sample } from '../src/types.ts';
 import { decodeBody } from './rw-decoder.ts';
@@ -14,18 +14,14 @@ const sample: Sample = { name: 'tls_test', labels: { node: 'n1' }, value: 42, ti
 
 describe('remote write over TLS', () => {
   const dir = tempDir();
-  const certFile = path.join(dir, 'cert.pem');
+  const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'rw-tls');
+  const certFile = path.join(fixtures, 'cert.pem');
   const bodies: Buffer[] = [];
   let server: Server;
   let url = '';
 
   before(async () => {
-    const openssl = spawnSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', certFile,
-    ]);
-    if (openssl.status !== 0) throw new Error(`openssl could not make a test certificate (install openssl): ${openssl.stderr}`);
-    server = createServer({ key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(certFile) }, (req, res) => {
+    server = createServer({ key: readFileSync(path.join(fixtures, 'key.pem')), cert: readFileSync(certFile) }, (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
