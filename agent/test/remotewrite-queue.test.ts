@@ -263,3 +263,18 @@ describe('remote-write fsync policy', () => {
     assert.deepEqual(ticksReceived(receiver), [0, 1, 2, 3, 4]);
   });
 });
+
+describe('remote-write queues of removed URLs', () => {
+  it('warns at start about a queue directory whose URL is no longer configured', async () => {
+    const queueDir = tempDir();
+    const old = await startPipeline({ urls: ['http://127.0.0.1:1/old/api/v1/write'], queueDir });
+    old.remoteWrite.write(tick(0, 2));
+    await old.remoteWrite.stop();
+    const current = await startPipeline({ urls: ['http://127.0.0.1:1/new/api/v1/write'], queueDir });
+    await current.remoteWrite.stop();
+    const warning = current.log.lines.find((line) => String(line.msg).startsWith('remote-write queue of a URL that is no longer configured'));
+    assert.ok(warning, 'warned');
+    assert.equal(warning.queueDir, queueDirFor(queueDir, 'http://127.0.0.1:1/old/api/v1/write'));
+    assert.equal(warning.segments, 1);
+  });
+});

@@ -1,6 +1,7 @@
 // The agent's remote-write pipeline: every tick is encoded once, appended to one on-disk queue per
 // URL, and shipped from there. See agent/docs/remote-write.md.
 import { createHash } from 'node:crypto';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -57,6 +58,24 @@ export function queueDirFor(queueDir: string, url: string): string {
   return path.join(queueDir, `${readable}-${hash}`);
 }
 
+/** Backlogs of URLs no longer configured are kept (they may come back) but must not go unnoticed. */
+async function warnAboutOrphanedQueues(config: RemoteWriteConfig, logger: Logger): Promise<void> {
+  const current = new Set(config.urls.map((url) => path.basename(queueDirFor(config.queueDir, url))));
+  const entries = await readdir(config.queueDir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isDirectory() || current.has(entry.name)) continue;
+    const dir = path.join(config.queueDir, entry.name);
+    const segments = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith('.seg'));
+    if (segments.length === 0) continue;
+    let bytes = 0;
+    for (const name of segments) bytes += (await stat(path.join(dir, name)).catch(() => ({ size: 0 }))).size;
+    logger.warn(
+      { queueDir: dir, segments: segments.length, bytes },
+      'remote-write queue of a URL that is no longer configured holds unsent data: configure that URL again to deliver it, or delete the directory',
+    );
+  }
+}
+
 interface Destination {
   shipper: Shipper;
   queue: DiskQueue;
@@ -106,6 +125,7 @@ export async function createRemoteWrite(configOrFlags: RemoteWriteConfig | FlagV
     throw error;
   }
   for (const destination of destinations) destination.shipper.start();
+  await warnAboutOrphanedQueues(config, logger);
 
   function append(destination: Destination, body: RecordBody): void {
     if (destination.staged >= MAX_STAGED_APPENDS) {
