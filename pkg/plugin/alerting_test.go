@@ -34,20 +34,25 @@ func TestAlertStyleQuery(t *testing.T) {
 	}
 	var instances []string
 	for _, fr := range r.Frames {
-		if fr.Meta == nil || fr.Meta.Type != data.FrameTypeTimeSeriesMulti {
-			t.Fatalf("frame type %+v, want timeseries-multi", fr.Meta)
+		if fr.Meta == nil || fr.Meta.Type != data.FrameTypeTimeSeriesWide {
+			t.Fatalf("frame type %+v, want timeseries-wide", fr.Meta)
 		}
-		if fr.Fields[0].Type() != data.FieldTypeTime || fr.Fields[1].Type() != data.FieldTypeFloat64 {
-			t.Fatalf("field types %s %s, want time and float64", fr.Fields[0].Type(), fr.Fields[1].Type())
+		if fr.Fields[0].Type() != data.FieldTypeTime {
+			t.Fatalf("first field %s, want time", fr.Fields[0].Type())
 		}
-		l := fr.Fields[1].Labels
-		for _, k := range []string{"cluster", "job_name", "node", "device", "port"} {
-			if l[k] == "" {
-				t.Errorf("frame labels %v lack %s", l, k)
+		for _, vf := range fr.Fields[1:] {
+			if vf.Type() != data.FieldTypeFloat64 {
+				t.Fatalf("value field type %s, want float64", vf.Type())
 			}
+			l := vf.Labels
+			for _, k := range []string{"cluster", "job_name", "node", "device", "port"} {
+				if l[k] == "" {
+					t.Errorf("field labels %v lack %s", l, k)
+				}
+			}
+			last := vf.At(vf.Len() - 1).(float64)
+			instances = append(instances, l["node"]+"/"+l["device"]+"="+strings.TrimRight(strings.TrimRight(fmtFloat(last), "0"), "."))
 		}
-		last := fr.Fields[1].At(fr.Fields[1].Len() - 1).(float64)
-		instances = append(instances, l["node"]+"/"+l["device"]+"="+strings.TrimRight(strings.TrimRight(fmtFloat(last), "0"), "."))
 	}
 	sort.Strings(instances)
 	want := "n1/mlx5_0=8000 n1/mlx5_1=16000 n2/mlx5_0=24000 n2/mlx5_1=32000"

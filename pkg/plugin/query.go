@@ -103,7 +103,11 @@ func (d *Datasource) run(ctx context.Context, q *parsedQuery, from, to time.Time
 	if !q.job.any && !q.job.regex {
 		add = map[string]string{"job_name": q.job.value}
 	}
-	return toFrames(ss, unit, executed, add), nil
+	f := toFrame(ss, unit, executed, add, time.Time{})
+	if f == nil {
+		return emptyFrame(executed, ""), nil
+	}
+	return data.Frames{f}, nil
 }
 
 // jobNodes lists the nodes on which the job's pods had bound devices in [from, to].

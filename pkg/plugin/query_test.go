@@ -52,7 +52,8 @@ func runQueries(t *testing.T, p *testPlugin, pc backend.PluginContext, qs ...tes
 	return resp
 }
 
-// seriesOf maps each frame's label string to its points (seconds since base → value).
+// seriesOf maps each value field's label string to its points (seconds since base → value);
+// null points (a series without a value at that time) are left out.
 func seriesOf(t *testing.T, r backend.DataResponse, base time.Time) map[string]map[int64]float64 {
 	t.Helper()
 	if r.Error != nil {
@@ -60,19 +61,30 @@ func seriesOf(t *testing.T, r backend.DataResponse, base time.Time) map[string]m
 	}
 	out := map[string]map[int64]float64{}
 	for _, f := range r.Frames {
-		if len(f.Fields) != 2 {
-			t.Fatalf("frame has %d fields", len(f.Fields))
+		if f.Meta == nil || f.Meta.Type != data.FrameTypeTimeSeriesWide {
+			t.Fatalf("frame type %+v, want timeseries-wide", f.Meta)
 		}
-		if f.Fields[0].Len() == 0 {
-			continue
+		if f.Fields[0].Type() != data.FieldTypeTime {
+			t.Fatalf("first field is %s, want time", f.Fields[0].Type())
 		}
-		key := f.Fields[1].Labels.String()
-		pts := map[int64]float64{}
-		for i := 0; i < f.Fields[0].Len(); i++ {
-			ts := f.Fields[0].At(i).(time.Time)
-			pts[int64(ts.Sub(base)/time.Second)] = f.Fields[1].At(i).(float64)
+		for _, vf := range f.Fields[1:] {
+			if vf.Len() == 0 {
+				continue
+			}
+			if tp := vf.Type(); tp != data.FieldTypeFloat64 && tp != data.FieldTypeNullableFloat64 {
+				t.Fatalf("value field type %s, want float64", tp)
+			}
+			pts := map[int64]float64{}
+			for i := 0; i < vf.Len(); i++ {
+				v, ok := vf.ConcreteAt(i)
+				if !ok {
+					continue
+				}
+				ts := f.Fields[0].At(i).(time.Time)
+				pts[int64(ts.Sub(base)/time.Second)] = v.(float64)
+			}
+			out[vf.Labels.String()] = pts
 		}
-		out[key] = pts
 	}
 	return out
 }
@@ -210,6 +222,37 @@ func TestCounterResetAndCoarseCadence(t *testing.T) {
 	}
 }
 
+// The 15 s series of a device and its 1 s job-bound series meet at the job start: one wide frame
+// whose fields have nulls where a series has no point.
+func TestJobStartJoinsCadences(t *testing.T) {
+	f, p, pc := queryEnv(t)
+	resp := runQueries(t, p, pc, testQuery{ref: "x", json: jq("cluster", "alpha", "node", "n1", "device", "mlx5_0", "signal", "ib_rx_bits"),
+		from: f.jobStart.Add(-30 * time.Second), to: f.jobStart.Add(30 * time.Second)})
+	r := resp.Responses["x"]
+	if r.Error != nil || len(r.Frames) != 1 || len(r.Frames[0].Fields) != 3 || r.Frames[0].Fields[1].Type() != data.FieldTypeNullableFloat64 {
+		t.Fatalf("want one frame with time and two nullable value fields: %v %v", r.Error, r.Frames)
+	}
+	got := seriesOf(t, r, f.jobStart)
+	bound := got[lbl("cluster", "alpha", "job_name", jobName, "node", "n1", "device", "mlx5_0", "port", "1")]
+	unbound := got[lbl("cluster", "alpha", "node", "n1", "device", "mlx5_0", "port", "1")]
+	if len(bound) != 30 {
+		t.Errorf("the bound series has %d points, want 30 (+1s..+30s)", len(bound))
+	}
+	for s := int64(1); s <= 30; s++ {
+		if bound[s] != 8000 {
+			t.Errorf("bound at +%ds = %v, want 8000", s, bound[s])
+		}
+	}
+	for s := int64(-30); s <= 0; s++ {
+		if unbound[s] != 8000 {
+			t.Errorf("15 s series at %+ds = %v, want 8000 (no holes)", s, unbound[s])
+		}
+		if _, ok := bound[s]; ok {
+			t.Errorf("bound series has a value at %+ds, before the job started", s)
+		}
+	}
+}
+
 func TestEnvelopeKeepsSpikeOverSevenDays(t *testing.T) {
 	f, p, pc := queryEnv(t)
 	q := func(env string) string {
@@ -258,8 +301,10 @@ func TestEnvelopeKeepsSpikeOverSevenDays(t *testing.T) {
 		t.Errorf("band min %v, want 8000", bm)
 	}
 	for _, fr := range resp.Responses["max"].Frames {
-		if fr.Fields[1].Config == nil || fr.Fields[1].Config.Unit != "bps" {
-			t.Errorf("value field unit %+v, want bps", fr.Fields[1].Config)
+		for _, vf := range fr.Fields[1:] {
+			if vf.Config == nil || vf.Config.Unit != "bps" {
+				t.Errorf("value field unit %+v, want bps", vf.Config)
+			}
 		}
 	}
 }

@@ -175,7 +175,7 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 				case err != nil:
 					log.DefaultLogger.Warn("stream query failed", "path", req.Path, "error", err.Error())
 				default:
-					if f := wideFrame(ss, q.signal.Unit, last); f != nil {
+					if f := toFrame(ss, q.signal.Unit, "", nil, last); f != nil {
 						if err := sender.SendFrame(f, data.IncludeAll); err != nil {
 							return err
 						}
@@ -188,54 +188,6 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 		case <-ctx.Done():
 			return nil
 		case <-ticker.C:
-		}
-	}
-}
-
-// wideFrame joins the series' points after `after` into one frame: a time column and one
-// value column per series, the shape Grafana Live appends to a panel.
-func wideFrame(ss []series, unit string, after time.Time) *data.Frame {
-	idx := map[int64]int{}
-	var times []time.Time
-	for _, s := range ss {
-		for _, t := range s.Times {
-			if t.After(after) {
-				if _, ok := idx[t.UnixMilli()]; !ok {
-					idx[t.UnixMilli()] = 0
-					times = append(times, t)
-				}
-			}
-		}
-	}
-	if len(times) == 0 {
-		return nil
-	}
-	sortTimes(times)
-	for i, t := range times {
-		idx[t.UnixMilli()] = i
-	}
-	frame := data.NewFrame("signal", data.NewField("time", nil, times))
-	for _, fr := range toFrames(ss, unit, "", nil) {
-		vals := make([]*float64, len(times))
-		tf, vf := fr.Fields[0], fr.Fields[1]
-		for i := 0; i < tf.Len(); i++ {
-			t := tf.At(i).(time.Time)
-			if j, ok := idx[t.UnixMilli()]; ok && t.After(after) {
-				v := vf.At(i).(float64)
-				vals[j] = &v
-			}
-		}
-		f := data.NewField("value", vf.Labels, vals)
-		f.Config = vf.Config
-		frame.Fields = append(frame.Fields, f)
-	}
-	return frame
-}
-
-func sortTimes(ts []time.Time) {
-	for i := 1; i < len(ts); i++ {
-		for j := i; j > 0 && ts[j].Before(ts[j-1]); j-- {
-			ts[j], ts[j-1] = ts[j-1], ts[j]
 		}
 	}
 }

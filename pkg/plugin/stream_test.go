@@ -142,8 +142,8 @@ func TestStreamOverGRPC(t *testing.T) {
 				t.Fatalf("packet %d row %d at %s does not follow %s by one second", i, r, ts, lastT)
 			}
 			lastT = ts
-			v := fr.Fields[1].At(r).(*float64)
-			if v == nil || *v != 8000 {
+			v, ok := fr.Fields[1].ConcreteAt(r)
+			if !ok || v.(float64) != 8000 {
 				t.Fatalf("packet %d row %d value %v, want 8000 bits/s", i, r, v)
 			}
 		}
