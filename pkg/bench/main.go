@@ -127,7 +127,7 @@ func main() {
 			bBytes = proto.Size(pr)
 			points = 0
 			for _, f := range resp.Responses["A"].Frames {
-				points += f.Rows()
+				points += f.Rows() * (len(f.Fields) - 1)
 			}
 			t2 := time.Now()
 			n, err := direct(vm.url, plan, c.to)
@@ -157,8 +157,12 @@ func main() {
 	truePeak := (burstB + baseRate + wobble(burstAt, *nodes/2, 0)) * 8
 	envPeak := math.Inf(-1)
 	for _, f := range weekResp.Responses["A"].Frames {
-		for i := 0; i < f.Rows(); i++ {
-			envPeak = math.Max(envPeak, f.Fields[1].At(i).(float64))
+		for _, vf := range f.Fields[1:] {
+			for i := 0; i < vf.Len(); i++ {
+				if v, ok := vf.ConcreteAt(i); ok {
+					envPeak = math.Max(envPeak, v.(float64))
+				}
+			}
 		}
 	}
 	ratePeak, err := maxOf(vm.url, fmt.Sprintf("max(rate(%s[%s])) * 8", metric, stepStr(weekPlan.Step)), weekPlan, end)
