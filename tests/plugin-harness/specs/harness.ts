@@ -1,6 +1,6 @@
 // Helpers of the browser specs: the scenario global-setup.ts started, opening a page of the
 // plugin harness, and screenshots under tests/plugin-harness/output/screenshots/.
-import { type Page, expect } from '@playwright/test';
+import { type Page, expect, test } from '@playwright/test';
 import { join } from 'node:path';
 
 import type { Scenario } from '../global-setup';
@@ -17,8 +17,8 @@ export function scenario(): Scenario {
 export async function open(page: Page, path: string) {
   await page.goto(scenario().harnessUrl + path);
   await expect.poll(() => page.evaluate(() => (window as any).__harness?.ready === true), { message: 'the plugin harness booted' }).toBe(true);
-  const bootErrors = await page.evaluate(() => (window as any).__harness.errors as string[]);
-  expect(bootErrors, 'errors while the plugin harness booted').toEqual([]);
+  const bootErrors = (await page.evaluate(() => (window as any).__harness.errors as string[])).filter((e) => e.startsWith('boot:'));
+  expect(bootErrors, 'the plugin harness failed to boot').toEqual([]);
 }
 
 /** Errors the page raised (uncaught exceptions and rejections). */
@@ -60,3 +60,14 @@ export async function panelSeries(page: Page, title: string): Promise<SeriesRow[
   }
   return out;
 }
+
+// When a spec fails, say what the page itself reported (errors caught by error boundaries,
+// uncaught exceptions): that is usually the reason.
+test.afterEach(async ({ page }, testInfo) => {
+  if (testInfo.status !== testInfo.expectedStatus) {
+    const errors = await page.evaluate(() => (window as any).__harness?.errors ?? []).catch(() => ['(page closed)']);
+    const text = `plugin harness page errors:\n${(errors as string[]).join('\n') || '(none)'}`;
+    console.log(`[${testInfo.title}] ${text}`);
+    await testInfo.attach('plugin harness page errors', { body: text, contentType: 'text/plain' });
+  }
+});

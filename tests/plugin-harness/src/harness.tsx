@@ -302,7 +302,14 @@ function QueryEditorPage() {
   const [data, setData] = React.useState<PanelData>();
   React.useEffect(() => {
     if (ds && !query) {
-      setQuery({ refId: 'A', datasource: { uid: ds.uid, type: ds.type }, ...(ds.getDefaultQuery?.(grafanaData.CoreApp.Explore) ?? {}) } as DataQuery);
+      // ?query=<JSON> gives the model the editor opens with (like Explore's URL state).
+      const fromUrl = new URLSearchParams(window.location.search).get('query');
+      setQuery({
+        refId: 'A',
+        datasource: { uid: ds.uid, type: ds.type },
+        ...(ds.getDefaultQuery?.(grafanaData.CoreApp.Explore) ?? {}),
+        ...(fromUrl ? JSON.parse(fromUrl) : {}),
+      } as DataQuery);
     }
   }, [ds, query]);
   if (error) {
@@ -327,7 +334,12 @@ function QueryEditorPage() {
   const Editor = ds.components!.QueryEditor!;
   return (
     <div data-testid="harness-query-editor">
-      <Editor datasource={ds} query={query} onChange={(q: DataQuery) => setQuery(q)} onRunQuery={run} />
+      {/* Like Explore's query rows, the editor has its own error boundary: the query still runs. */}
+      <div data-testid="harness-query-editor-plugin">
+        <ErrorBoundaryAlert>
+          <Editor datasource={ds} query={query} onChange={(q: DataQuery) => setQuery(q)} onRunQuery={run} />
+        </ErrorBoundaryAlert>
+      </div>
       <Button data-testid="harness-run-query" onClick={run}>
         Run query
       </Button>
@@ -340,8 +352,16 @@ function QueryEditorPage() {
             </Alert>
           )}
           {summarise(data.series).map((s) => (
-            <div key={s.name} data-testid="harness-series" data-name={s.name} data-points={s.values.filter((v) => v !== null).length}>
-              {s.name}: {s.values.filter((v) => v !== null).length} points
+            <div
+              key={s.name}
+              data-testid="harness-series"
+              data-name={s.name}
+              data-points={s.values.filter((v) => v !== null).length}
+              data-max={Math.max(...s.values.filter((v): v is number => v !== null))}
+              data-last={s.values.filter((v): v is number => v !== null).pop() ?? ''}
+              data-step={s.times.length > 1 ? s.times[1] - s.times[0] : ''}
+            >
+              {s.name}: {s.values.filter((v) => v !== null).length} points, max {Math.max(...s.values.filter((v): v is number => v !== null))}
             </div>
           ))}
         </div>
@@ -397,7 +417,12 @@ async function boot() {
   const list: DatasourceDTO[] = await backendSrv.get('/api/datasources');
   window.__harness.datasources = list.map((d) => d.uid);
 
-  const root = createRoot(document.getElementById('reactRoot')!);
+  const describe = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  const root = createRoot(document.getElementById('reactRoot')!, {
+    // Errors an error boundary caught (Grafana logs them too): the specs report them.
+    onCaughtError: (e) => window.__harness.errors.push(`caught by an error boundary: ${describe(e)}`),
+    onUncaughtError: (e) => window.__harness.errors.push(`uncaught: ${describe(e)}`),
+  });
   root.render(
     <ThemeContext.Provider value={config.theme2}>
       <LocationServiceProvider service={locationService}>

@@ -1,0 +1,90 @@
+// The app's pages with a real VictoriaMetrics fed by two real agents, behind the fake Grafana.
+import { expect, test } from '@playwright/test';
+
+import { open, pageErrors, panelSeries, scenario, shot } from './harness';
+
+const OPTION = (v: string) => `data-testid Dashboard template variables Variable Value DropDown option text ${v}`;
+const VALUE = (v: string) => `data-testid Dashboard template variables Variable Value DropDown value link text ${v}`;
+
+test('variables list the clusters with data and the jobs of the picked cluster', async ({ page }) => {
+  const sc = scenario();
+  await open(page, '/a/hifreq-netmon-app/job?var-cluster=alpha&var-job=llama-pretrain&from=now-5m&to=now');
+  // The cluster variable lists both clusters the agents write.
+  await page.getByTestId(VALUE('alpha')).click();
+  await expect(page.getByTestId(OPTION('alpha'))).toBeVisible();
+  const clusterOptions = await page.locator('[data-testid^="data-testid Dashboard template variables Variable Value DropDown option text"]').allInnerTexts();
+  expect(clusterOptions.map((t) => t.trim()).sort()).toEqual(sc.clusters.map((c) => c.cluster).sort());
+  await page.getByTestId(OPTION('beta')).click();
+  // The job variable now lists beta's job only.
+  await expect(page.getByTestId(VALUE('bert-finetune'))).toBeVisible();
+  await page.getByTestId(VALUE('bert-finetune')).click();
+  const jobOptions = await page.locator('[data-testid^="data-testid Dashboard template variables Variable Value DropDown option text"]').allInnerTexts();
+  expect(jobOptions.map((t) => t.trim())).toEqual(['bert-finetune']);
+  await shot(page, 'variables-job-of-beta');
+  expect(await pageErrors(page)).toEqual([]);
+});
+
+test('pick a cluster, pick a job: the job page shows the 1 s data', async ({ page }) => {
+  const sc = scenario();
+  await open(page, '/a/hifreq-netmon-app/jobs');
+  await expect(page.getByTestId('data-testid hifreq-jobs-error')).toHaveCount(0);
+  // Pick the cluster "beta" in the cluster picker.
+  await page.getByTestId(VALUE('alpha')).or(page.getByTestId(VALUE('beta'))).first().click();
+  await page.getByTestId(OPTION('beta')).click();
+  const table = page.getByTestId('data-testid hifreq-jobs-table');
+  await expect(table).toBeVisible();
+  await expect(table.getByRole('link', { name: 'bert-finetune' })).toBeVisible();
+  await expect(table.getByRole('link', { name: 'llama-pretrain' })).toHaveCount(0);
+  await shot(page, 'jobs-of-beta');
+
+  await table.getByRole('link', { name: 'bert-finetune' }).click();
+  await expect(page).toHaveURL(/var-cluster=beta/);
+  await expect(page).toHaveURL(/var-job=bert-finetune/);
+  // Two minutes at 1 s: the per-node receive panel has one point a second at beta's 2 MB/s.
+  await page.getByRole('button', { name: /Last 15 minutes/ }).isVisible();
+  const beta = sc.clusters[1];
+  await expect
+    .poll(async () => (await panelSeries(page, 'IB receive per node')).find((s) => s.name.includes(beta.node))?.points ?? 0, {
+      message: 'IB receive per node shows a 1 s series for the node of beta',
+    })
+    .toBeGreaterThanOrEqual(60);
+  const [series] = (await panelSeries(page, 'IB receive per node')).filter((s) => s.name.includes(beta.node));
+  // beta's port receives 2 MB every second (1 MB/s × 2): the last complete second.
+  expect(Math.abs((series.last ?? 0) - 2 * sc.ibBytesPerSecond) / (2 * sc.ibBytesPerSecond)).toBeLessThan(0.05);
+  await expect(page.getByTestId('harness-panel-error')).toHaveCount(0);
+  await shot(page, 'job-network-beta');
+  expect(await pageErrors(page)).toEqual([]);
+});
+
+test('zoomed out to 6 hours, the job panel keeps the one-second burst', async ({ page }) => {
+  const sc = scenario();
+  const alpha = sc.clusters[0];
+  await open(page, `/a/hifreq-netmon-app/job?var-cluster=${alpha.cluster}&var-job=${alpha.job}&var-envelope=max&from=now-6h&to=now`);
+  const burst = sc.ibBytesPerSecond + sc.ibBurstBytes;
+  await expect
+    .poll(async () => (await panelSeries(page, 'IB receive per node')).find((s) => s.name.includes(alpha.node))?.max ?? 0, {
+      message: 'the 6 h view of IB receive per node shows the burst second at its full height',
+    })
+    .toBeGreaterThan(0.95 * burst);
+  const [series] = (await panelSeries(page, 'IB receive per node')).filter((s) => s.name.includes(alpha.node));
+  expect(series.max).toBeLessThan(1.05 * burst);
+  await shot(page, 'job-network-6h-burst');
+});
+
+test('Live adds a new second to the open panel', async ({ page }) => {
+  const sc = scenario();
+  const alpha = sc.clusters[0];
+  await open(page, `/a/hifreq-netmon-app/job?var-cluster=${alpha.cluster}&var-job=${alpha.job}&from=now-5m&to=now&var-live=true`);
+  await expect
+    .poll(() => page.evaluate(() => (window as any).__harness.livePackets as number), { message: 'Live stream packets reach the page' })
+    .toBeGreaterThanOrEqual(1);
+  const first = (await panelSeries(page, 'IB receive per node')).find((s) => s.name.includes(alpha.node));
+  expect(first, 'the panel shows the node of alpha').toBeTruthy();
+  const packets = await page.evaluate(() => (window as any).__harness.livePackets as number);
+  await expect.poll(() => page.evaluate(() => (window as any).__harness.livePackets as number)).toBeGreaterThanOrEqual(packets + 3);
+  const later = (await panelSeries(page, 'IB receive per node')).find((s) => s.name.includes(alpha.node))!;
+  // Each packet is one new second: three packets later the newest point is at least 3 s newer.
+  expect((later.lastTime ?? 0) - (first!.lastTime ?? 0)).toBeGreaterThanOrEqual(3000);
+  expect(Math.abs((later.last ?? 0) - sc.ibBytesPerSecond) / sc.ibBytesPerSecond).toBeLessThan(0.05);
+  await shot(page, 'job-network-live');
+});

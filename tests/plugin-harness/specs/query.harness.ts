@@ -1,0 +1,62 @@
+// The datasource's QueryEditor and queries through POST /api/ds/query to the real backend.
+import { expect, test } from '@playwright/test';
+
+import { open, pageErrors, scenario, shot } from './harness';
+
+function editorPath(query: object, rangeMs: number) {
+  return `/harness/query/hifreq-vm?rangeMs=${rangeMs}&query=${encodeURIComponent(JSON.stringify(query))}`;
+}
+
+test('the QueryEditor renders a signal query', async ({ page }) => {
+  const alpha = scenario().clusters[0];
+  const q = { queryType: 'signal', cluster: alpha.cluster, job: alpha.job, signal: 'ib_rx_bits', groupBy: 'node', envelope: 'max' };
+  await open(page, editorPath(q, 2 * 60 * 1000));
+  await expect(page.getByTestId('data-testid hifreq-query-signal')).toBeVisible();
+  await expect(page.getByTestId('harness-query-editor-plugin').getByText('An unexpected error happened')).toHaveCount(0);
+  await shot(page, 'query-editor');
+  expect(await pageErrors(page)).toEqual([]);
+});
+
+test('a signal query returns one point a second at the agent\'s rate, and keeps the burst when zoomed out', async ({ page }) => {
+  const sc = scenario();
+  const alpha = sc.clusters[0];
+  const q = { queryType: 'signal', cluster: alpha.cluster, job: alpha.job, signal: 'ib_rx_bits', groupBy: 'node', envelope: 'max' };
+  await open(page, editorPath(q, 2 * 60 * 1000));
+  await page.getByTestId('harness-run-query').click();
+  const row = page.getByTestId('harness-series').first();
+  await expect(row).toBeVisible();
+  expect(Number(await row.getAttribute('data-step'))).toBe(1000);
+  // The agents have written for at least 25 s (global setup waits for the burst second + 5 s).
+  expect(Number(await row.getAttribute('data-points'))).toBeGreaterThanOrEqual(20);
+  const last = Number(await row.getAttribute('data-last'));
+  expect(Math.abs(last - 8 * sc.ibBytesPerSecond) / (8 * sc.ibBytesPerSecond)).toBeLessThan(0.05);
+  await shot(page, 'query-editor-1s');
+
+  // 6 hours: the step grows, the max envelope keeps the one-second burst at full height.
+  await open(page, editorPath(q, 6 * 3600 * 1000));
+  await page.getByTestId('harness-run-query').click();
+  await expect(page.getByTestId('harness-series').first()).toBeVisible();
+  const zoomed = page.getByTestId('harness-series').first();
+  expect(Number(await zoomed.getAttribute('data-step'))).toBeGreaterThan(1000);
+  const burst = 8 * (sc.ibBytesPerSecond + sc.ibBurstBytes);
+  const max = Number(await zoomed.getAttribute('data-max'));
+  expect(max).toBeGreaterThan(0.95 * burst);
+  expect(max).toBeLessThan(1.05 * burst);
+  await shot(page, 'query-editor-6h-burst');
+});
+
+test('errors show as readable messages', async ({ page }) => {
+  const sc = scenario();
+  // An unknown signal: the backend's message names the valid ones.
+  await open(page, editorPath({ queryType: 'signal', cluster: 'alpha', job: 'llama-pretrain', signal: 'no_such_signal' }, 60_000));
+  await page.getByTestId('harness-run-query').click();
+  await expect(page.getByTestId('harness-query-error')).toContainText('unknown signal "no_such_signal": use one of nic_rx_bits');
+  await shot(page, 'query-error-unknown-signal');
+  // A job name with quotes reaches VictoriaMetrics escaped: no error, simply no data.
+  await open(page, editorPath({ queryType: 'signal', cluster: 'alpha', job: 'x"}) or vector(1) #', signal: 'ib_rx_bits' }, 60_000));
+  await page.getByTestId('harness-run-query').click();
+  await expect(page.getByTestId('harness-query-result')).toHaveAttribute('data-state', 'Done');
+  const points = await page.getByTestId('harness-series').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-points'))));
+  expect(points.every((n) => n === 0), `series of the quoted job name have no points (got ${points})`).toBe(true);
+  expect(sc.clusters.length).toBe(2);
+});
