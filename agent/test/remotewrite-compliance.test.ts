@@ -137,6 +137,38 @@ describe('remote write 1.0 compliance', () => {
     assert.equal(local.requests[1]!.headers.authorization, `Basic ${Buffer.from('agent:p@ss:word').toString('base64')}`);
   });
 
+  it('keeps one independent queue per URL: a failing URL neither blocks nor loses data of another', async () => {
+    let secondUp = false;
+    const first = new TestReceiver();
+    const second = new TestReceiver(() => (secondUp ? { status: 204 } : { status: 503, body: 'down' }));
+    await first.start();
+    await second.start();
+    const pipeline = await startPipeline({ urls: [first.url, second.url], minBackoffMs: 50, maxBackoffMs: 200 });
+    const tick = (t: number): Sample[] => [{ name: 'multi_url', labels: { t: 'x' }, value: t, timestampMs: BASE_MS + t * 1000 }];
+    const delivered = (receiver: TestReceiver, ok: (index: number) => boolean) =>
+      receiver.requests.filter((_, index) => ok(index)).flatMap((request) => decodeBody(request.body).flatMap((series) => series.samples.map((s) => s.value)));
+    let secondOkFrom = 0;
+    try {
+      for (let t = 0; t < 5; t++) {
+        pipeline.remoteWrite.write(tick(t));
+        await waitFor(`tick ${t} at the healthy URL`, () => first.requests.length === t + 1);
+      }
+      const [firstStatus, secondStatus] = pipeline.remoteWrite.status().urls;
+      assert.equal(firstStatus!.pendingSamples, 0);
+      assert.equal(secondStatus!.pendingSamples, 5);
+      assert.equal(secondStatus!.lastError!.message, 'HTTP 503: down');
+      secondOkFrom = second.requests.length;
+      secondUp = true;
+      await waitFor('backlog at the recovered URL', () => pipeline.remoteWrite.status().urls[1]!.pendingSamples === 0);
+    } finally {
+      await pipeline.remoteWrite.stop();
+      await first.stop();
+      await second.stop();
+    }
+    assert.deepEqual(delivered(first, () => true), [0, 1, 2, 3, 4]);
+    assert.deepEqual(delivered(second, (index) => index >= secondOkFrom), [0, 1, 2, 3, 4]);
+  });
+
   it('VictoriaMetrics accepts the requests and returns the same values and timestamps', async () => {
     const pipeline = await startPipeline({ urls: [vm.writeUrl] });
     const ticks: Sample[][] = [];

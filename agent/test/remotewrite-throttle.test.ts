@@ -121,6 +121,7 @@ describe('remote write throttling and rejection', () => {
     assert.deepEqual([backoff.next(), backoff.next(), backoff.next(), backoff.next(), backoff.next()], [100, 200, 400, 800, 1000]);
     backoff.reset();
     assert.equal(backoff.next(5000), 5000, 'Retry-After above the backoff wins');
+    assert.equal(backoff.next(86_400_000), 300_000, 'an absurd Retry-After is cut to 5 minutes');
     assert.equal(new Backoff(100, 1000, () => 0).next(), 50, 'jitter keeps at least half');
     assert.equal(parseRetryAfter('3'), 3000);
     assert.equal(parseRetryAfter('Wed, 21 Oct 2015 07:28:10 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT')), 10_000);
