@@ -6,6 +6,9 @@ import { describe, it } from 'node:test';
 import { tempDir, waitFor } from './rw-fixtures.ts';
 import { DriverProcess } from './rw-process.ts';
 import { VictoriaMetrics, type ExportedSeries } from './rw-vm.ts';
+import { AgentProcess } from './rw-agent.ts';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 // The issue asks for a 3-minute outage; RW_OUTAGE_SECONDS only shortens it for local iteration.
 const OUTAGE_MS = Number(process.env.RW_OUTAGE_SECONDS ?? 180) * 1000;
@@ -107,6 +110,57 @@ describe('remote write across outages and restarts', { concurrency: true }, () =
     } finally {
       await first.kill();
       await second?.stop().catch(() => undefined);
+      await vm.stop();
+    }
+  });
+
+  it('the real hifreq-agent keeps every series gap-free and duplicate-free across an outage with a SIGKILL', { timeout: 240_000 }, async () => {
+    const vm = await VictoriaMetrics.start();
+    const dir = tempDir();
+    const podFile = path.join(dir, 'pods.yaml');
+    writeFileSync(podFile, 'pods:\n  - {namespace: train, name: w-0, nodeName: node-1, labels: {monitor: high-frequency}, devices: [mlx5_0]}\n');
+    const queueDir = path.join(dir, 'queue');
+    let agent = new AgentProcess(vm.writeUrl, queueDir, podFile, 'rw-e2e');
+    let killedAt = 0;
+    let restartedAt = 0;
+    const vmStoppedAt = { value: 0 };
+    try {
+      await sleep(10_000);
+      await vm.stop();
+      vmStoppedAt.value = Date.now();
+      await sleep(15_437);
+      await agent.kill();
+      killedAt = Date.now();
+      await sleep(3_000);
+      restartedAt = Date.now();
+      agent = new AgentProcess(vm.writeUrl, queueDir, podFile, 'rw-e2e');
+      await sleep(15_000);
+      await vm.start();
+      const vmStartedAt = Date.now();
+      await sleep(20_000);
+      assert.equal(await agent.stop(), 0, `agent exits cleanly (stderr: ${agent.stderr})`);
+      const stored = await vm.waitForExport(
+        '{cluster="rw-e2e"}',
+        (series) => series.length > 0 && series.every((one) => Math.max(...one.timestamps) > vmStartedAt),
+        60_000,
+      );
+      assert.ok(stored.length >= 5, `the agent's series arrived (${stored.length})`);
+      for (const one of stored) {
+        const name = `${one.metric.__name__}${JSON.stringify(one.metric)}`;
+        const timestamps = [...one.timestamps].sort((a, b) => a - b);
+        assert.equal(new Set(timestamps).size, timestamps.length, `${name}: duplicate samples`);
+        assert.ok(timestamps[0]! < vmStoppedAt.value, `${name}: starts before the outage`);
+        const gaps = timestamps.slice(1).map((t, i) => [timestamps[i]!, t] as const).filter(([a, b]) => b - a > 1500);
+        // The only gap allowed is the time no agent ran (SIGKILL to restart), never the outage.
+        assert.ok(gaps.length <= 1, `${name}: gaps ${JSON.stringify(gaps)}`);
+        for (const [from, to] of gaps) {
+          assert.ok(from >= killedAt - 3000 && to <= restartedAt + 8_000, `${name}: gap ${from}..${to} is not the restart window ${killedAt}..${restartedAt}`);
+        }
+        const duringOutage = timestamps.filter((t) => t > vmStoppedAt.value + 1000 && t < killedAt - 1000).length;
+        assert.ok(duringOutage >= 12, `${name}: ${duringOutage} samples from the outage before the kill were replayed`);
+      }
+    } finally {
+      await agent.kill();
       await vm.stop();
     }
   });
