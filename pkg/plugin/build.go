@@ -8,9 +8,11 @@ import (
 )
 
 // irateWindow is the look-behind of per-second rates at step 1 s. irate uses the last two raw
-// samples in it, so 1 s data gives exact per-second values (VictoriaMetrics widens rate(x[1s])
-// into a 5 s average), and 15 s data outside a job's lifetime still has two samples: no holes.
-const irateWindow = "20s"
+// samples, so 1 s data gives exact per-second values (VictoriaMetrics widens rate(x[1s]) into
+// a 5 s average). VictoriaMetrics widens this window per series to a few sample intervals: 15 s
+// data outside a job's lifetime has no holes, and 1 s data is carried at most ~4 s past its
+// last sample (a 20 s window carried it 20 s).
+const irateWindow = "1s"
 
 // scopeFilters returns the label filters that confine a query to its cluster/job/node/device.
 // jobNodes is the resolved node set of the job for node-scoped signals.
@@ -61,7 +63,11 @@ func metricSelector(metrics []string) string {
 // signalExpr builds the MetricsQL of a signal query at the given step. At 1 s it returns
 // per-second values; at coarser steps it returns an envelope of the per-second values so a
 // one-second burst keeps its true peak. With envelope band the result carries a rollup label.
-func (d *Datasource) signalExpr(q *parsedQuery, step time.Duration) string {
+//
+// With fresh set (ranges ending near now, live streams) a fine-step point is only returned
+// while its series has a sample no older than 1.5 sample intervals: a lagging agent leaves the
+// newest seconds empty instead of repeating its last rate into them.
+func (d *Datasource) signalExpr(q *parsedQuery, step time.Duration, fresh bool) string {
 	sig := q.signal
 	sel := metricSelector(sig.Metrics)
 	win := formatStep(step)
@@ -98,7 +104,12 @@ func (d *Datasource) signalExpr(q *parsedQuery, step time.Duration) string {
 	if q.Envelope == "band" && !fine {
 		labels = append(labels, "rollup")
 	}
-	expr := sig.Aggregation + " by (" + strings.Join(labels, ", ") + ") (" + inner + ")"
+	by := " by (" + strings.Join(labels, ", ") + ")"
+	expr := sig.Aggregation + by + " (" + inner + ")"
+	if fine && fresh {
+		m := sig.Metrics[0] + "[1m]"
+		expr = "(" + expr + " and max" + by + " (lag(" + m + ") < 1.5 * scrape_interval(" + m + ")))"
+	}
 	if sig.Scale != 1 {
 		expr = "(" + expr + ") * " + strconv.FormatFloat(sig.Scale, 'f', -1, 64)
 	}

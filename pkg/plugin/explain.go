@@ -32,5 +32,6 @@ func Explain(s backend.DataSourceInstanceSettings, q backend.DataQuery) (Explain
 	if pq.QueryType == queryTypeMetricsQL {
 		return Explained{Expr: expandMacros(pq.Expr, step, q.TimeRange.Duration()), Scope: string(d.scopeFilters(pq, nil, nil)), Step: step, Start: start}, nil
 	}
-	return Explained{Expr: d.signalExpr(pq, step), Scope: string(d.scopeFilters(pq, pq.signal, nil)), Step: step, Start: start}, nil
+	fresh := time.Since(q.TimeRange.To) < freshWindow
+	return Explained{Expr: d.signalExpr(pq, step, fresh), Scope: string(d.scopeFilters(pq, pq.signal, nil)), Step: step, Start: start}, nil
 }

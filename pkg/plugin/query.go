@@ -84,7 +84,7 @@ func (d *Datasource) run(ctx context.Context, q *parsedQuery, from, to time.Time
 			}
 			jobNodes = nodes
 		}
-		expr = d.signalExpr(q, step)
+		expr = d.signalExpr(q, step, fresh)
 		sc = d.scopeFilters(q, q.signal, jobNodes)
 		unit = q.signal.Unit
 	}

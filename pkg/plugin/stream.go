@@ -17,7 +17,8 @@ import (
 const (
 	streamInterval = time.Second
 	// streamDelay: a sample of time T is only pushed once T is this old, so VictoriaMetrics
-	// has indexed it (about 1 s on 1.79.5) and irate at T does not repeat the previous second.
+	// has indexed it (about 1 s on 1.79.5); later samples are caught by the freshness filter of
+	// signalExpr and pushed on a later tick.
 	streamDelay = 2 * time.Second
 	// streamBackfill is what a new subscriber gets at once.
 	streamBackfill = 60 * time.Second
@@ -146,7 +147,7 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 	d.streams.add(&cancel)
 	defer d.streams.remove(&cancel)
 
-	expr := d.signalExpr(q, time.Second)
+	expr := d.signalExpr(q, time.Second, true)
 	sc := d.scopeFilters(q, q.signal, nil)
 	if q.signal.Scope == scopeNode && !q.job.any {
 		sc = "" // resolved per tick below: the job's nodes can change while it runs
@@ -179,8 +180,10 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 						if err := sender.SendFrame(f, data.IncludeAll); err != nil {
 							return err
 						}
+						// Only what was pushed counts as done: seconds whose samples have not
+						// arrived yet are asked for again on the next tick.
+						last = f.Fields[0].At(f.Fields[0].Len() - 1).(time.Time)
 					}
-					last = end
 				}
 			}
 		}

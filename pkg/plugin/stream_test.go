@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"sync"
 	"testing"
@@ -21,6 +22,7 @@ type liveWriter struct {
 	stop chan struct{}
 	done chan struct{}
 	err  error
+	last time.Time // the last sample written; read after close
 }
 
 func startLiveWriter(vm *testVM, labels map[string]string) (*liveWriter, error) {
@@ -40,8 +42,8 @@ func startLiveWriter(vm *testVM, labels map[string]string) (*liveWriter, error) 
 	}
 	w := &liveWriter{stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
-		defer close(w.done)
 		last := now
+		defer func() { w.last = last; close(w.done) }()
 		for {
 			select {
 			case <-w.stop:
@@ -64,7 +66,21 @@ func startLiveWriter(vm *testVM, labels map[string]string) (*liveWriter, error) 
 			}
 		}
 	}()
-	return w, nil
+	// A brand-new series' newest samples stay hidden for up to ~10 s on 1.79.5; wait for the
+	// steady state, where a sample is searchable about 1 s after it was written.
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		ss, err := newVMClient(Settings{QueryURL: vm.URL, Timeout: 10 * time.Second, MaxConcurrentQueries: 1}).queryInstant(context.Background(),
+			`tlast_over_time(node_infiniband_port_data_received_bytes_total{cluster="live"}[1m])`, "", time.Now())
+		if err == nil && len(ss) == 1 && time.Since(time.UnixMilli(int64(ss[0].Values[0]*1000))) < 2500*time.Millisecond {
+			return w, nil
+		}
+		if time.Now().After(deadline) {
+			w.close()
+			return nil, fmt.Errorf("the live series' newest samples did not become searchable within 40s: %v %v", ss, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 func (w *liveWriter) close() { close(w.stop); <-w.done }
@@ -82,7 +98,13 @@ func TestStreamOverGRPC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.close()
+	defer func() {
+		select {
+		case <-w.done:
+		default:
+			w.close()
+		}
+	}()
 
 	conn, err := grpc.NewClient(p.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -150,12 +172,34 @@ func TestStreamOverGRPC(t *testing.T) {
 		if i == 0 && fr.Fields[0].Len() < 20 {
 			t.Fatalf("first packet has %d rows; a new subscriber gets the last minute", fr.Fields[0].Len())
 		}
+		t.Logf("packet %d: %d rows, last %s, now %s", i, fr.Fields[0].Len(), lastT.Format("15:04:05.000"), time.Now().Format("15:04:05.000"))
 		if i > 0 && fr.Fields[0].Len() > 3 {
 			t.Fatalf("packet %d has %d rows; a packet a second should carry about one new point", i, fr.Fields[0].Len())
 		}
 	}
 	if w.err != nil {
 		t.Fatal(w.err)
+	}
+
+	// The agent stops (or lags): a range ending now must not repeat its last rate into the
+	// seconds that have no samples. A point is the rate of the last interval ending at or
+	// before it, so last+1s still shows the last interval (for an agent reading a few ms late it
+	// is the newest complete second); from last+2s on there is nothing.
+	w.close()
+	for time.Since(w.last) < 6*time.Second {
+		time.Sleep(200 * time.Millisecond)
+	}
+	resp := runQueries(t, p, pc, testQuery{ref: "A", json: jq("cluster", "live", "job", "live/job 1", "signal", "ib_rx_bits"),
+		from: w.last.Add(-5 * time.Second), to: time.Now().Truncate(time.Second)})
+	got := seriesOf(t, resp.Responses["A"], w.last)
+	k := "cluster=live, device=mlx5_0, job_name=live/job 1, node=l1, port=1"
+	if len(got) != 1 || len(got[k]) != 7 {
+		t.Fatalf("after the writer stopped: %v; want the 7 points from -5s to +1s and nothing after", got)
+	}
+	for s := int64(-5); s <= 1; s++ {
+		if got[k][s] != 8000 {
+			t.Errorf("at %+ds before the last sample: %v, want 8000", s, got[k][s])
+		}
 	}
 }
 
