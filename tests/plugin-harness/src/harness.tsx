@@ -153,7 +153,7 @@ const history = locationService.getHistory();
 
 function HarnessRouter({ children }: { children: React.ReactNode }) {
   const [location, setLocation] = React.useState(history.location);
-  React.useLayoutEffect(() => history.listen((loc) => setLocation(loc)), []);
+  React.useLayoutEffect(() => history.listen((loc: typeof history.location) => setLocation(loc)), []);
   return (
     <Router location={location} navigator={history as any}>
       {children}

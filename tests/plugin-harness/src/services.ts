@@ -408,7 +408,7 @@ export const harnessLiveSrv: GrafanaLiveSrv = {
         const frame = dataFrameFromJSON({ schema: cols.json.schema, data: { values: cols.values } });
         subscriber.next({ key, state: LoadingState.Streaming, data: [frame] });
       };
-      const url = `/api/live/harness?uid=${encodeURIComponent(addr.namespace)}&path=${encodeURIComponent(addr.path)}`;
+      const url = `/api/live/harness?uid=${encodeURIComponent(addr.namespace ?? "")}&path=${encodeURIComponent(addr.path)}`;
       const es = new EventSource(url);
       (window as any).__harness.liveConnections++;
       es.onmessage = (ev) => {
