@@ -123,11 +123,11 @@ describe('remote write across outages and restarts', { concurrency: true }, () =
     let agent = new AgentProcess(vm.writeUrl, queueDir, podFile, 'rw-e2e');
     let killedAt = 0;
     let restartedAt = 0;
-    const vmStoppedAt = { value: 0 };
+    let vmStoppedAt = 0;
     try {
       await sleep(10_000);
       await vm.stop();
-      vmStoppedAt.value = Date.now();
+      vmStoppedAt = Date.now();
       await sleep(15_437);
       await agent.kill();
       killedAt = Date.now();
@@ -149,14 +149,14 @@ describe('remote write across outages and restarts', { concurrency: true }, () =
         const name = `${one.metric.__name__}${JSON.stringify(one.metric)}`;
         const timestamps = [...one.timestamps].sort((a, b) => a - b);
         assert.equal(new Set(timestamps).size, timestamps.length, `${name}: duplicate samples`);
-        assert.ok(timestamps[0]! < vmStoppedAt.value, `${name}: starts before the outage`);
+        assert.ok(timestamps[0]! < vmStoppedAt, `${name}: starts before the outage`);
         const gaps = timestamps.slice(1).map((t, i) => [timestamps[i]!, t] as const).filter(([a, b]) => b - a > 1500);
         // The only gap allowed is the time no agent ran (SIGKILL to restart), never the outage.
         assert.ok(gaps.length <= 1, `${name}: gaps ${JSON.stringify(gaps)}`);
         for (const [from, to] of gaps) {
           assert.ok(from >= killedAt - 3000 && to <= restartedAt + 8_000, `${name}: gap ${from}..${to} is not the restart window ${killedAt}..${restartedAt}`);
         }
-        const duringOutage = timestamps.filter((t) => t > vmStoppedAt.value + 1000 && t < killedAt - 1000).length;
+        const duringOutage = timestamps.filter((t) => t > vmStoppedAt + 1000 && t < killedAt - 1000).length;
         assert.ok(duringOutage >= 12, `${name}: ${duringOutage} samples from the outage before the kill were replayed`);
       }
     } finally {

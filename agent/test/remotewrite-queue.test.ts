@@ -2,13 +2,14 @@
 // a full queue drops the oldest data and counts it exactly; damaged segments are reported and
 // skipped; what is on disk is replayed oldest first, before new data.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { parseFlags } from '../src/config/flags.ts';
 import { createRemoteWrite, queueDirFor, remoteWriteConfigFromFlags, withDefaults } from '../src/remotewrite/index.ts';
 import { parseHeaders, remoteWriteFlags } from '../src/remotewrite/flags.ts';
+import { frameRecord, SEGMENT_MAGIC } from '../src/remotewrite/record.ts';
 import type { Sample } from '../src/types.ts';
 import { decodeBody } from './rw-decoder.ts';
 import { captureLogger } from './rw-log.ts';
@@ -276,5 +277,28 @@ describe('remote-write queues of removed URLs', () => {
     assert.ok(warning, 'warned');
     assert.equal(warning.queueDir, queueDirFor(queueDir, 'http://127.0.0.1:1/old/api/v1/write'));
     assert.equal(warning.segments, 1);
+  });
+});
+
+describe('remote-write queued data that passes its checksum but is not snappy', () => {
+  it('drops and counts the undecodable batch and delivers what follows', async () => {
+    const queueDir = tempDir();
+    const receiver = new TestReceiver();
+    await receiver.start();
+    const dir = queueDirFor(queueDir, receiver.url);
+    mkdirSync(dir, { recursive: true });
+    const garbage = (n: number) => frameRecord({ payload: Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, n]), sampleCount: 5, minTimestampMs: BASE_MS });
+    writeFileSync(path.join(dir, '0000000000000001.seg'), Buffer.concat([SEGMENT_MAGIC, garbage(1), garbage(2)]));
+    const pipeline = await startPipeline({ urls: [receiver.url], queueDir, maxSamplesPerRequest: 10 });
+    try {
+      pipeline.remoteWrite.write(tick(7, 5));
+      await waitFor('the good tick delivered', () => pipeline.remoteWrite.status().urls[0]!.samplesSent === 5);
+    } finally {
+      await pipeline.remoteWrite.stop();
+      await receiver.stop();
+    }
+    assert.deepEqual(pipeline.remoteWrite.status().urls[0]!.samplesDropped, { corrupt: 10 });
+    assert.deepEqual(ticksReceived(receiver), [7]);
+    assert.ok(pipeline.log.messages().includes('remote-write queue: queued data cannot be decompressed; dropped the batch'));
   });
 });

@@ -87,7 +87,18 @@ export class Shipper {
       await this.queue.ack(batch.lastRecordId);
       return;
     }
-    const body = mergeCompressedRequests(batch.payloads);
+    let body: Buffer;
+    try {
+      body = mergeCompressedRequests(batch.payloads);
+    } catch (error) {
+      this.logger.error(
+        { url: this.redactedUrl, err: (error as Error).message, droppedSamples: batch.sampleCount },
+        'remote-write queue: queued data cannot be decompressed; dropped the batch',
+      );
+      this.countDrop('corrupt', batch.sampleCount);
+      await this.queue.ack(batch.lastRecordId);
+      return;
+    }
     const paceMs = this.limiter.reserve(batch.sampleCount);
     if (paceMs > 0 && !(await this.pause(paceMs))) return;
     for (;;) {
