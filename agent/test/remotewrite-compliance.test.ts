@@ -129,8 +129,19 @@ describe('remote write 1.0 compliance', () => {
       await waitFor('basic-auth request', () => local.requests.length === 2);
     } finally {
       await basic.remoteWrite.stop();
+    }
+    const inUrl = await startPipeline({ urls: [`http://agent:url%20secret@127.0.0.1:${local.port}/api/v1/write`] });
+    try {
+      inUrl.remoteWrite.write([sample]);
+      await waitFor('request with credentials from the URL', () => local.requests.length === 3);
+      assert.equal(inUrl.remoteWrite.status().urls[0]!.url, `http://127.0.0.1:${local.port}/api/v1/write`, 'status never shows credentials');
+      const metrics = await inUrl.registry.metrics();
+      assert.ok(!metrics.includes('secret'), 'metrics never show credentials');
+    } finally {
+      await inUrl.remoteWrite.stop();
       await local.stop();
     }
+    assert.equal(local.requests[2]!.headers.authorization, `Basic ${Buffer.from('agent:url secret').toString('base64')}`);
     assert.equal(local.requests[0]!.url, '/insert/42:7/prometheus/api/v1/write');
     assert.equal(local.requests[0]!.headers.authorization, 'Bearer s3cret-token');
     assert.equal(local.requests[0]!.headers['x-scope-orgid'], 'team-a');
