@@ -1,5 +1,6 @@
 // Remote-write benchmark against a real VictoriaMetrics on loopback. Prints figures:
-//  1. encode-only throughput (protobuf + snappy) in samples/s;
+//  1. encode-only throughput (protobuf + snappy) in samples/s, and the write()-to-appended latency
+//     (the window in which a SIGKILL can lose a tick), with the default fsync policy and with fsync per tick;
 //  2. encode-queue-and-send throughput to VictoriaMetrics, in samples/s of wall time and per
 //     CPU-second of this (single-threaded) process;
 //  3. catch-up time of a 1-hour backlog of a node writing 500 series at 1 s (1.8 M samples),
@@ -58,6 +59,26 @@ async function encodeOnly(): Promise<void> {
   for (const tick of all) bytes += compressBlock(encodeWriteRequest(tick).protobuf).byteLength;
   const ms = performance.now() - started;
   console.log(`encode only (protobuf + snappy, ${SERIES}-sample ticks): ${formatRate(ticks * SERIES, ms)}, ${(bytes / (ticks * SERIES)).toFixed(1)} compressed bytes/sample`);
+}
+
+/** The window a SIGKILL can hit: from write() until the tick is in the segment file. */
+async function appendLatency(fsyncIntervalMs: number): Promise<void> {
+  const queueDir = tempDir('rw-bench-');
+  const downUrl = `http://127.0.0.1:${await freePort()}/api/v1/write`;
+  const remoteWrite = await createRemoteWrite(withDefaults({ urls: [downUrl], queueDir, fsyncIntervalMs }), { logger: pino({ level: 'silent' }), registry: new Registry() });
+  const latencies: number[] = [];
+  const base = Date.now() - 3_600_000;
+  for (let t = 0; t < (quick ? 50 : 200); t++) {
+    const started = performance.now();
+    remoteWrite.write(makeTick(base + t * 1000, 'append'));
+    await remoteWrite.whenAppended();
+    latencies.push(performance.now() - started);
+  }
+  await remoteWrite.stop();
+  rmSync(queueDir, { recursive: true, force: true });
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(2);
+  console.log(`write() to appended, ${SERIES}-sample tick, fsync ${fsyncIntervalMs === 0 ? 'every tick' : `every ${fsyncIntervalMs} ms`}: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`);
 }
 
 async function sendThroughput(vm: VictoriaMetrics): Promise<void> {
@@ -120,6 +141,8 @@ const vm = await VictoriaMetrics.start();
 try {
   console.log(`remote-write benchmark (VictoriaMetrics ${vm.baseUrl}, ${SERIES} series per tick${quick ? ', quick' : ''})`);
   await encodeOnly();
+  await appendLatency(REMOTE_WRITE_DEFAULTS.fsyncIntervalMs);
+  await appendLatency(0);
   await sendThroughput(vm);
   await catchUp(0);
   await catchUp(REMOTE_WRITE_DEFAULTS.catchUpSamplesPerSecond);
