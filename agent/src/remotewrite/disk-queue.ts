@@ -100,7 +100,11 @@ export class DiskQueue {
     } catch (error) {
       throw new Error(`remote-write queue directory "${options.dir}" cannot be created (${(error as Error).message}): give --remote-write.queue-dir a writable directory`);
     }
-    await queue.replay();
+    try {
+      await queue.replay();
+    } catch (error) {
+      throw new Error(`remote-write queue directory "${options.dir}" cannot be read (${(error as Error).message}): fix its permissions or give --remote-write.queue-dir another directory`);
+    }
     try {
       await queue.startSegment(queue.highestSeqSeen + 1);
     } catch (error) {
