@@ -51,6 +51,14 @@ describe('remote-write start-up errors', () => {
     assert.match(message, /^remote-write queue directory ".*plain-file\/queue\/127\.0\.0\.1_1_api_v1_write-[0-9a-f]{10}" cannot be created \(ENOTDIR: not a directory, mkdir .*\): give --remote-write\.queue-dir a writable directory$/);
   });
 
+  it('rejects a URL queue path that exists but is a regular file', async () => {
+    const queueDir = tempDir();
+    const url = 'http://127.0.0.1:1/api/v1/write';
+    writeFileSync(queueDirFor(queueDir, url), 'in the way');
+    const message = await startError({ urls: [url], queueDir });
+    assert.equal(message, `remote-write queue directory "${queueDirFor(queueDir, url)}" cannot be read (ENOTDIR: not a directory, scandir '${queueDirFor(queueDir, url)}'): fix its permissions or give --remote-write.queue-dir another directory`);
+  });
+
   it('rejects queue dirs in read-only locations (also where recursive mkdir would never return)', async () => {
     const underSys = await startError({ urls: ['http://127.0.0.1:1/api/v1/write'], queueDir: '/sys/hifreq-queue' });
     assert.match(underSys, /^remote-write queue directory "\/sys\/hifreq-queue\/.*" cannot be created \(EPERM: operation not permitted, mkdir '\/sys\/hifreq-queue'\): give --remote-write\.queue-dir a writable directory$/);
