@@ -130,7 +130,7 @@ func main() {
 				points += f.Rows() * (len(f.Fields) - 1)
 			}
 			t2 := time.Now()
-			n, err := direct(vm.url, plan, c.to)
+			n, err := direct(vm.url, plan)
 			dEl := time.Since(t2)
 			if err != nil {
 				log.Fatal(err)
@@ -165,7 +165,7 @@ func main() {
 			}
 		}
 	}
-	ratePeak, err := maxOf(vm.url, fmt.Sprintf("max(rate(%s[%s])) * 8", metric, stepStr(weekPlan.Step)), weekPlan, end)
+	ratePeak, err := maxOf(vm.url, fmt.Sprintf("max(rate(%s[%s])) * 8", metric, stepStr(weekPlan.Step)), weekPlan)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -241,8 +241,8 @@ func servePlugin() (datasourcetest.TestPlugin, string, error) {
 	return tp, addr, err
 }
 
-func planArgs(plan plugin.Explained, end time.Time) url.Values {
-	args := url.Values{"query": {plan.Expr}, "start": {strconv.FormatInt(plan.Start.Unix(), 10)}, "end": {strconv.FormatInt(end.Unix(), 10)},
+func planArgs(plan plugin.Explained, part plugin.RangePart) url.Values {
+	args := url.Values{"query": {part.Expr}, "start": {strconv.FormatInt(part.Start.Unix(), 10)}, "end": {strconv.FormatInt(part.End.Unix(), 10)},
 		"step": {stepStr(plan.Step)}, "nocache": {"1"}}
 	if plan.Scope != "" {
 		args.Set("extra_filters[]", plan.Scope)
@@ -250,24 +250,32 @@ func planArgs(plan plugin.Explained, end time.Time) url.Values {
 	return args
 }
 
-// direct sends the backend's own MetricsQL straight to VictoriaMetrics and returns the body size.
-func direct(vmURL string, plan plugin.Explained, end time.Time) (int, error) {
-	resp, err := http.Get(vmURL + "/api/v1/query_range?" + planArgs(plan, end).Encode())
-	if err != nil {
-		return 0, err
+// direct sends the backend's own MetricsQL (each part of its plan) straight to VictoriaMetrics
+// and returns the bytes of the bodies.
+func direct(vmURL string, plan plugin.Explained) (int, error) {
+	total := 0
+	for _, part := range plan.Parts {
+		resp, err := http.Get(vmURL + "/api/v1/query_range?" + planArgs(plan, part).Encode())
+		if err != nil {
+			return 0, err
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return 0, err
+		}
+		if resp.StatusCode != 200 {
+			return 0, fmt.Errorf("direct query: HTTP %d: %s", resp.StatusCode, b)
+		}
+		total += len(b)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		return 0, fmt.Errorf("direct query: HTTP %d: %s", resp.StatusCode, b)
-	}
-	return len(b), err
+	return total, nil
 }
 
-func maxOf(vmURL, expr string, plan plugin.Explained, end time.Time) (float64, error) {
-	p := plan
-	p.Expr = expr
-	resp, err := http.Get(vmURL + "/api/v1/query_range?" + planArgs(p, end).Encode())
+func maxOf(vmURL, expr string, plan plugin.Explained) (float64, error) {
+	part := plan.Parts[0]
+	part.Expr, part.End = expr, plan.Parts[len(plan.Parts)-1].End
+	resp, err := http.Get(vmURL + "/api/v1/query_range?" + planArgs(plan, part).Encode())
 	if err != nil {
 		return 0, err
 	}

@@ -9,10 +9,9 @@ import (
 // Explained is the MetricsQL a signal or raw query turns into: what the benchmark sends
 // straight to VictoriaMetrics to compare against the backend.
 type Explained struct {
-	Expr  string
-	Scope string // sent as extra_filters[]
+	Parts []RangePart // sent one after the other; the range start is aligned to the step
+	Scope string      // sent as extra_filters[]
 	Step  time.Duration
-	Start time.Time // the range start aligned to the step, as the backend sends it
 }
 
 // Explain plans a query without running it. Node-scoped signals with a job are not
@@ -28,10 +27,9 @@ func Explain(s backend.DataSourceInstanceSettings, q backend.DataQuery) (Explain
 	}
 	d := &Datasource{st: st}
 	step := chooseStep(q.TimeRange.From, q.TimeRange.To, q.MaxDataPoints, q.Interval, st.MaxPointsPerSeries)
-	start := q.TimeRange.From.Truncate(step)
+	start, end := q.TimeRange.From.Truncate(step), q.TimeRange.To
 	if pq.QueryType == queryTypeMetricsQL {
-		return Explained{Expr: expandMacros(pq.Expr, step, q.TimeRange.Duration()), Scope: string(d.scopeFilters(pq, nil, nil)), Step: step, Start: start}, nil
+		return Explained{Parts: []RangePart{{expandMacros(pq.Expr, step, end.Sub(start)), start, end}}, Scope: string(d.scopeFilters(pq, nil, nil)), Step: step}, nil
 	}
-	fresh := time.Since(q.TimeRange.To) < freshWindow
-	return Explained{Expr: d.signalExpr(pq, step, fresh), Scope: string(d.scopeFilters(pq, pq.signal, nil)), Step: step, Start: start}, nil
+	return Explained{Parts: d.signalParts(pq, start, end, step), Scope: string(d.scopeFilters(pq, pq.signal, nil)), Step: step}, nil
 }
