@@ -2,7 +2,7 @@
 // alerting provisioning API, list the HiFreq rules that exist, and remove them. Rules made here
 // live in the folder "HiFreq alerts" and stay editable in Grafana's alerting UI.
 import React, { useCallback, useEffect, useMemo, useState } from 'react';
-import { Alert, Button, Combobox, ConfirmButton, Field, Input, LinkButton, RadioButtonGroup, Stack, Text } from '@grafana/ui';
+import { Alert, Button, ConfirmButton, Field, Input, LinkButton, RadioButtonGroup, Stack, Text, getInputStyles, useTheme2 } from '@grafana/ui';
 import { TEMPLATES, getTemplate } from './catalog';
 import { renderRule } from './render';
 import { AlertingApi, type HiFreqRule } from './api';
@@ -40,6 +40,7 @@ export function AlertsPage({ api: given }: AlertsPageProps) {
   const [rules, setRules] = useState<HiFreqRule[] | undefined>();
   const [listError, setListError] = useState<string | undefined>();
   const template = getTemplate(templateId);
+  const inputStyles = getInputStyles({ theme: useTheme2() });
 
   const reload = useCallback(async () => {
     try {
@@ -99,12 +100,13 @@ export function AlertsPage({ api: given }: AlertsPageProps) {
     <Stack direction="column" gap={2}>
       <Text element="h2">Create an alert rule from a template</Text>
       <Field label="Template" description={template.help}>
-        <Combobox
-          aria-label="Template"
-          options={TEMPLATES.map((t) => ({ label: t.title, value: t.id }))}
-          value={templateId}
-          onChange={(o) => chooseTemplate(o.value)}
-        />
+        <select aria-label="Template" className={inputStyles.input} value={templateId} onChange={(e) => chooseTemplate(e.currentTarget.value)}>
+          {TEMPLATES.map((t) => (
+            <option key={t.id} value={t.id}>
+              {t.title}
+            </option>
+          ))}
+        </select>
       </Field>
       <Stack direction="row" gap={2}>
         <Field label="Cluster" description="Exact name, regular expression, or * for all clusters">
