@@ -10,9 +10,11 @@ import (
 
 // matcher is a parsed cluster/job/node/device value: any, exact or regex.
 //
-//	"" or "*"   any value (no filter)
-//	"/re/"      regex, anchored like every Prometheus regex; multi-value variables arrive as /a|b/
-//	otherwise   the exact value, quotes and regex characters included
+//	"", "*", ".*"  any value (no filter)
+//	"/re/"         regex, anchored like every Prometheus regex
+//	"a|b\.c"      an alternation of regex-escaped values (how the frontend sends a multi-value
+//	               variable): matched as that regex, i.e. exactly one of the values
+//	otherwise      the exact value, quotes and regex characters included
 type matcher struct {
 	any   bool
 	regex bool
@@ -20,8 +22,14 @@ type matcher struct {
 }
 
 func parseMatcher(field, raw string) (matcher, error) {
-	if raw == "" || raw == "*" {
+	if raw == "" || raw == "*" || raw == ".*" {
 		return matcher{any: true}, nil
+	}
+	if isEscapedAlternation(raw) {
+		if _, err := regexp.Compile("^(?:" + raw + ")$"); err != nil {
+			return matcher{}, fmt.Errorf("%s: the values %q do not form a valid regex: %v", field, raw, unwrapRegexError(err))
+		}
+		return matcher{regex: true, value: raw}, nil
 	}
 	if len(raw) >= 2 && strings.HasPrefix(raw, "/") && strings.HasSuffix(raw, "/") {
 		re := raw[1 : len(raw)-1]
@@ -37,6 +45,24 @@ func parseMatcher(field, raw string) (matcher, error) {
 		return matcher{regex: true, value: re}, nil
 	}
 	return matcher{value: raw}, nil
+}
+
+// isEscapedAlternation reports whether s is values joined by unescaped "|" in which every other
+// regex metacharacter is backslash-escaped: "eth0|mlx5_0", "llama\.v2|bert". A single job name
+// such as `llama "v2" (a|b).*` has unescaped metacharacters and stays an exact value.
+func isEscapedAlternation(s string) bool {
+	bars := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\':
+			i++
+		case c == '|':
+			bars++
+		case strings.IndexByte(`^$.*+?()[]{}`, c) >= 0:
+			return false
+		}
+	}
+	return bars > 0
 }
 
 func unwrapRegexError(err error) string {

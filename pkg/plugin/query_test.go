@@ -124,6 +124,7 @@ func TestSignalPerSecondRatesAndJobScoping(t *testing.T) {
 		testQuery{ref: "job", json: jq("cluster", "alpha", "job", jobName, "signal", "job_rx_bits"), from: from, to: to},
 		testQuery{ref: "anycluster", json: jq("cluster", "*", "job", jobName, "signal", "ib_rx_bits", "groupBy", "node"), from: from, to: to},
 		testQuery{ref: "regexjob", json: jq("cluster", "alpha", "job", "/llama.*|other-job/", "signal", "ib_rx_bits", "groupBy", "job"), from: from, to: to},
+		testQuery{ref: "multivalue", json: jq("cluster", "alpha|beta", "job", jobName, "node", "n2|b1", "device", "mlx5_0", "signal", "ib_rx_bits", "groupBy", "node"), from: from, to: to},
 	)
 
 	dev := seriesOf(t, resp.Responses["dev"], f.jobStart)
@@ -174,6 +175,11 @@ func TestSignalPerSecondRatesAndJobScoping(t *testing.T) {
 	b1 := lbl("cluster", "beta", "job_name", jobName, "node", "b1")
 	if keys(any) != strings.Join([]string{n1, n2, b1}, "\n") || any[b1][305] != 56000 {
 		t.Errorf("cluster * series:\n%s\nb1=%v", keys(any), any[b1][305])
+	}
+
+	mv := seriesOf(t, resp.Responses["multivalue"], f.jobStart)
+	if keys(mv) != n2+"\n"+b1 || mv[n2][305] != 24000 || mv[b1][305] != 56000 {
+		t.Errorf("multi-value variables (cluster alpha|beta, node n2|b1, device mlx5_0):\n%s\nn2=%v b1=%v", keys(mv), mv[n2][305], mv[b1][305])
 	}
 
 	rx := seriesOf(t, resp.Responses["regexjob"], f.jobStart)

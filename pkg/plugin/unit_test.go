@@ -44,6 +44,10 @@ func TestMatcherEscaping(t *testing.T) {
 		{`back\slash`, `job_name="back\\slash"`},
 		{`/llama-.*|bert/`, `job_name=~"llama-.*|bert"`},
 		{`/a"b/`, `job_name=~"a\"b"`},
+		{".*", ""},
+		{"eth0|mlx5_0", `job_name=~"eth0|mlx5_0"`},                // the frontend's multi-value form
+		{`llama\.pretrain|we"ird`, `job_name=~"llama\\.pretrain|we\"ird"`}, // escaped values stay escaped
+		{`a|b(`, `job_name="a|b("`},                              // an unescaped metacharacter: one exact value
 	}
 	for _, c := range cases {
 		m, err := parseMatcher("job", c.raw)
