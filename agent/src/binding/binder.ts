@@ -71,6 +71,10 @@ export class Binder {
 
   constructor(private readonly opts: BinderOptions) {}
 
+  setPodResources(client: PodResourcesClient): void {
+    this.opts.podResources = client;
+  }
+
   setPods(pods: Pod[]): void {
     this.pods = pods;
     void this.recompute();

@@ -4,7 +4,7 @@
 // data counter wraps in about 0.34 s at 400 Gb/s.
 import { join } from 'node:path';
 import type { Collector, CollectorPaths, SampleOut } from './collector.ts';
-import { listDir, parseCounter, readLinkOrUndefined, readTextOrUndefined } from './fsread.ts';
+import { dropCachedUnder, listDir, parseCounter, readCachedOrUndefined, readLinkOrUndefined } from './fsread.ts';
 
 /** counters/<file> → metric name, and whether it counts 4-byte words. */
 const PORT_COUNTERS: Record<string, [string, boolean]> = {
@@ -83,7 +83,12 @@ export class InfinibandCollector implements Collector {
 
   discover(): string[] {
     const devices = listDir(this.classDir);
-    for (const d of this.layout.keys()) if (!devices.includes(d)) this.layout.delete(d);
+    for (const d of this.layout.keys()) {
+      if (!devices.includes(d)) {
+        this.layout.delete(d);
+        dropCachedUnder(join(this.classDir, d));
+      }
+    }
     return devices;
   }
 
@@ -136,19 +141,20 @@ export class InfinibandCollector implements Collector {
 
   private collectPort(device: string, files: DeviceFiles, p: PortFiles, out: SampleOut): void {
     const extra = { port: p.port };
-    const state = readTextOrUndefined(join(p.dir, 'state'));
+    const state = readCachedOrUndefined(join(p.dir, 'state'), true);
     if (state === undefined) {
       out.error(device, `port ${p.port} of ${device} is gone (${join(p.dir, 'state')} unreadable)`);
       this.layout.delete(device);
+      dropCachedUnder(join(this.classDir, device));
       return;
     }
     const ts = Date.now();
     const stateId = /^(\d+):/.exec(state)?.[1];
     if (stateId !== undefined) out.add(device, 'node_infiniband_state_id', p.port, extra, Number(stateId), ts);
-    const phys = readTextOrUndefined(join(p.dir, 'phys_state'));
+    const phys = readCachedOrUndefined(join(p.dir, 'phys_state'), true);
     const physId = phys === undefined ? undefined : /^(\d+):/.exec(phys)?.[1];
     if (physId !== undefined) out.add(device, 'node_infiniband_physical_state_id', p.port, extra, Number(physId), ts);
-    const rate = readTextOrUndefined(join(p.dir, 'rate'));
+    const rate = readCachedOrUndefined(join(p.dir, 'rate'), true);
     const gbps = rate === undefined ? undefined : /^(\d+(?:\.\d+)?) Gb\/sec/.exec(rate)?.[1];
     if (gbps !== undefined) out.add(device, 'node_infiniband_rate_bytes_per_second', p.port, extra, (Number(gbps) * 1e9) / 8, ts);
     out.add(device, 'node_infiniband_port_data_counter_width_bits', p.port, extra, p.width, ts);
@@ -161,7 +167,7 @@ export class InfinibandCollector implements Collector {
   }
 
   private readCounter(device: string, port: string, extra: { port: string }, metric: string, path: string, factor: number, out: SampleOut): void {
-    const text = readTextOrUndefined(path);
+    const text = readCachedOrUndefined(path, true);
     const ts = Date.now();
     if (text === undefined) {
       out.error(device, `cannot read ${path}`);

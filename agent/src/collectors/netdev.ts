@@ -1,7 +1,7 @@
 // NIC counters: /proc/net/dev plus /sys/class/net/<if>/{operstate,speed,carrier_changes}.
 import { join } from 'node:path';
 import type { Collector, CollectorPaths, SampleOut } from './collector.ts';
-import { parseCounter, readText, readTextOrUndefined } from './fsread.ts';
+import { parseCounter, readCached, readCachedOrUndefined } from './fsread.ts';
 import { RX_BYTES, RX_DROP, RX_ERRS, RX_PACKETS, TX_BYTES, TX_DROP, TX_ERRS, TX_PACKETS, parseNetDev } from './netdevparse.ts';
 
 const COUNTERS: ReadonlyArray<[string, number]> = [
@@ -26,11 +26,11 @@ export class NetDevCollector implements Collector {
   }
 
   discover(): string[] {
-    return parseNetDev(readText(this.devFile)).map((l) => l.device);
+    return parseNetDev(readCached(this.devFile)).map((l) => l.device);
   }
 
   collect(devices: readonly string[], out: SampleOut): void {
-    const text = readText(this.devFile);
+    const text = readCached(this.devFile);
     const ts = Date.now();
     const wanted = new Set(devices);
     const seen = new Set<string>();
@@ -51,14 +51,14 @@ export class NetDevCollector implements Collector {
 
   private collectSysfs(device: string, out: SampleOut): void {
     const dir = join(this.classNet, device);
-    const operstate = readTextOrUndefined(join(dir, 'operstate'));
+    const operstate = readCachedOrUndefined(join(dir, 'operstate'), true);
     const ts = Date.now();
     if (operstate !== undefined) out.add(device, 'node_network_up', '', undefined, operstate.trim() === 'up' ? 1 : 0, ts);
-    const speed = readTextOrUndefined(join(dir, 'speed'));
+    const speed = readCachedOrUndefined(join(dir, 'speed'), true);
     // A down link reports -1 or fails with EINVAL: no speed then.
     const mbps = speed === undefined ? undefined : parseCounter(speed);
     if (mbps !== undefined) out.add(device, 'node_network_speed_bytes', '', undefined, (mbps * 1e6) / 8, ts);
-    const changes = readTextOrUndefined(join(dir, 'carrier_changes'));
+    const changes = readCachedOrUndefined(join(dir, 'carrier_changes'), true);
     const n = changes === undefined ? undefined : parseCounter(changes);
     if (n !== undefined) out.add(device, 'node_network_carrier_changes_total', '', undefined, n, ts);
   }

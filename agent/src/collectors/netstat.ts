@@ -2,7 +2,7 @@
 // protocol), filtered like node_exporter's netstat collector: Tcp_RetransSegs and friends.
 import { join } from 'node:path';
 import { NODE, type Collector, type CollectorPaths, type SampleOut } from './collector.ts';
-import { readTextOrUndefined } from './fsread.ts';
+import { readCachedOrUndefined } from './fsread.ts';
 
 export const NETSTAT_FIELDS =
   /^(?:.*_(?:InErrors|InErrs)|Ip_Forwarding|Ip(?:6|Ext)_(?:InOctets|OutOctets)|Icmp6?_(?:InMsgs|OutMsgs)|TcpExt_(?:Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts|TCPOFOQueue|TCPRcvQDrop|TCPLostRetransmit)|Tcp_(?:ActiveOpens|InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(?:InDatagrams|OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$/;
@@ -23,7 +23,7 @@ export class NetStatCollector implements Collector {
 
   collect(_devices: readonly string[], out: SampleOut): void {
     for (const file of this.files) {
-      const text = readTextOrUndefined(file);
+      const text = readCachedOrUndefined(file);
       if (text === undefined) {
         out.error(NODE, `cannot read ${file}`);
         continue;

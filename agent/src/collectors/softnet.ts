@@ -3,7 +3,7 @@
 // number is the cpu, which is wrong once a cpu is offline).
 import { join } from 'node:path';
 import { NODE, type Collector, type CollectorPaths, type SampleOut } from './collector.ts';
-import { readTextOrUndefined } from './fsread.ts';
+import { readCachedOrUndefined } from './fsread.ts';
 
 export class SoftnetCollector implements Collector {
   readonly name = 'softnet';
@@ -19,7 +19,7 @@ export class SoftnetCollector implements Collector {
   }
 
   collect(_devices: readonly string[], out: SampleOut): void {
-    const text = readTextOrUndefined(this.file);
+    const text = readCachedOrUndefined(this.file);
     if (text === undefined) {
       out.error(NODE, `cannot read ${this.file}`);
       return;

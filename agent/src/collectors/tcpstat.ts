@@ -1,7 +1,7 @@
 // TCP connection states from /proc/net/tcp and /proc/net/tcp6 (the `st` column, hex).
 import { join } from 'node:path';
 import { NODE, type Collector, type CollectorPaths, type SampleOut } from './collector.ts';
-import { readTextOrUndefined } from './fsread.ts';
+import { readCachedOrUndefined } from './fsread.ts';
 
 const STATES = ['', 'established', 'syn_sent', 'syn_recv', 'fin_wait1', 'fin_wait2', 'time_wait', 'close', 'close_wait', 'last_ack', 'listen', 'closing'];
 
@@ -23,7 +23,7 @@ export class TcpStatCollector implements Collector {
     let readAny = false;
     let ts = 0;
     for (const file of this.files) {
-      const text = readTextOrUndefined(file);
+      const text = readCachedOrUndefined(file);
       if (text === undefined) continue; // no IPv6 is fine
       readAny = true;
       ts = Date.now();

@@ -7,7 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlOrJson as parseYaml } from './yaml.ts';
 import { remoteWriteFlags } from '../remotewrite/flags.ts';
 
 export type FlagKind = 'string' | 'strings' | 'duration' | 'bytes' | 'int' | 'bool' | 'enum';

@@ -3,7 +3,7 @@
 // stat poll as a safety net). A broken file is reported and the last good list is kept.
 import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlOrJson as parseYaml } from '../config/yaml.ts';
 import type { Pod, PodSource } from './pod.ts';
 
 export function parsePodFile(text: string, path: string): Pod[] {

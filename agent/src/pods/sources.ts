@@ -1,11 +1,11 @@
 // Picks the pod source --pods.source names.
 import type { FlagValues } from '../config/flags.ts';
-import { ApiServerPodSource, loadKubeConfig } from './apiserver.ts';
 import { FilePodSource } from './file.ts';
 import { KubeletPodSource } from './kubelet.ts';
 import type { PodSource } from './pod.ts';
 
-export function createPodSource(f: FlagValues, nodeName: string): PodSource {
+/** Async because the apiserver source loads @kubernetes/client-node (tens of MB) only when chosen. */
+export async function createPodSource(f: FlagValues, nodeName: string): Promise<PodSource> {
   switch (f['pods.source']) {
     case 'file': {
       const path = f['pods.file'] as string | undefined;
@@ -19,8 +19,10 @@ export function createPodSource(f: FlagValues, nodeName: string): PodSource {
         insecureTls: f['pods.kubelet-insecure-tls'] as boolean,
         pollMs: f['pods.kubelet-poll-interval'] as number,
       }, nodeName);
-    case 'apiserver':
+    case 'apiserver': {
+      const { ApiServerPodSource, loadKubeConfig } = await import('./apiserver.ts');
       return new ApiServerPodSource(loadKubeConfig(f['pods.kubeconfig'] as string | undefined), nodeName);
+    }
     default:
       throw new Error(`invalid --pods.source ${JSON.stringify(f['pods.source'])}: expected one of apiserver, kubelet, file`);
   }

@@ -1,0 +1,184 @@
+// Benchmark: the agent vs. node_exporter + vmagent on the same generated node, both at 1 s, both
+// writing to one real VictoriaMetrics, for 60 s. Prints figures; asserts nothing.
+//   npm run bench -w agent
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BenchNode } from './fixture.ts';
+import { tickCost } from './tickcost.ts';
+import { loadavg } from 'node:os';
+
+const AGENT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+const WINDOW_MS = 60_000;
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+function need(bin: string, pkg: string): string {
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: install it with "apt-get install ${pkg}"`);
+  return bin;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime
+}
+
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+}
+
+const children: ChildProcess[] = [];
+function start(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
+  let err = '';
+  child.stderr!.on('data', (c) => (err = (err + c).slice(-2000)));
+  child.on('exit', (code) => {
+    if (code !== null && code !== 0) process.stderr.write(`${name} exited with ${code}: ${err}\n`);
+  });
+  children.push(child);
+  return child;
+}
+
+interface Series { metric: Record<string, string>; values: number[]; timestamps: number[] }
+
+async function exportSeries(vm: number, match: string, t0: number): Promise<Series[]> {
+  const url = `http://127.0.0.1:${vm}/api/v1/export?match[]=${encodeURIComponent(match)}&start=${t0 / 1000 - 5}&end=${(t0 + WINDOW_MS) / 1000 + 5}`;
+  const text = await (await fetch(url)).text();
+  return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+function figures(series: Series[], t0: number) {
+  const counts: number[] = [];
+  const off60: string[] = [];
+  const offsets: number[] = [];
+  for (const s of series) {
+    const inWindow = s.timestamps.filter((t) => t >= t0 && t < t0 + WINDOW_MS);
+    counts.push(inWindow.length);
+    if (inWindow.length !== 60) off60.push(`${s.metric.__name__}{${s.metric.device ?? s.metric.pod ?? ''}}=${inWindow.length}`);
+    for (const t of inWindow) {
+      const off = t % 1000;
+      offsets.push(off > 500 ? off - 1000 : off); // signed distance to the nearest boundary
+    }
+  }
+  const abs = offsets.map(Math.abs).sort((a, b) => a - b);
+  counts.sort((a, b) => a - b);
+  return {
+    series: series.length,
+    samplesPerSeriesPerMinute: counts.length ? `min ${counts[0]}, median ${percentile(counts, 50)}, max ${counts[counts.length - 1]}` : 'none',
+    exactly60: counts.filter((c) => c === 60).length,
+    notSixty: off60.slice(0, 6).join(', '),
+    boundaryP50: percentile(abs, 50),
+    boundaryP99: percentile(abs, 99),
+  };
+}
+
+async function main(): Promise<void> {
+  const vmBin = need('/usr/bin/victoria-metrics', 'victoria-metrics');
+  const vmagentBin = need('/usr/bin/vmagent', 'victoria-metrics');
+  const neBin = need('/usr/bin/prometheus-node-exporter', 'prometheus-node-exporter');
+  process.stdout.write('building the agent (tsc)...\n');
+  execFileSync(process.execPath, [join(AGENT_DIR, '../node_modules/typescript/bin/tsc'), '-p', join(AGENT_DIR, 'tsconfig.build.json')], { stdio: 'inherit' });
+
+  const root = mkdtempSync(join(tmpdir(), 'hifreq-bench-'));
+  const node = new BenchNode(join(root, 'node'), join(AGENT_DIR, 'test/fixtures'));
+  node.create();
+  writeFileSync(join(root, 'pods.json'), node.podFile('bench-node'));
+  const [vmPort, agentPort, nePort, vmagentPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  try {
+    start('victoria-metrics', vmBin, [`-storageDataPath=${join(root, 'vm')}`, `-httpListenAddr=127.0.0.1:${vmPort}`, '-search.latencyOffset=1s', '-search.maxStepForPointsAdjustment=0', '-loggerLevel=ERROR']);
+    await sleep(1500);
+    const vmWrite = `http://127.0.0.1:${vmPort}/api/v1/write`;
+    const agent = start('hifreq-agent', process.execPath, [join(AGENT_DIR, 'dist/main.js'),
+      `--path.procfs=${node.procfs}`, `--path.sysfs=${node.sysfs}`, `--web.listen-address=127.0.0.1:${agentPort}`,
+      '--node-name=bench-node', '--cluster=bench-agent', '--pods.source=file', `--pods.file=${join(root, 'pods.json')}`,
+      '--binding.pod-resources-socket=', `--remote-write.url=${vmWrite}`, `--remote-write.queue-dir=${join(root, 'queue')}`, '--log.level=warn'],
+      { ...process.env, NODE_OPTIONS: '--max-semi-space-size=1' });
+    const ne = start('node_exporter', neBin, ['--collector.disable-defaults', '--collector.netdev', '--collector.netclass',
+      '--collector.infiniband', '--collector.netstat', '--collector.softnet', '--collector.tcpstat', '--no-collector.netdev.netlink',
+      `--path.procfs=${node.procfs}`, `--path.sysfs=${node.sysfs}`, `--web.listen-address=127.0.0.1:${nePort}`, '--log.level=error']);
+    writeFileSync(join(root, 'scrape.yml'), `global: {scrape_interval: 1s, scrape_timeout: 900ms}\nscrape_configs:\n  - job_name: node\n    static_configs: [{targets: ["127.0.0.1:${nePort}"]}]\n`);
+    const vmagent = start('vmagent', vmagentBin, [`-promscrape.config=${join(root, 'scrape.yml')}`, `-remoteWrite.url=${vmWrite}`,
+      '-remoteWrite.label=cluster=bench-baseline', `-remoteWrite.tmpDataPath=${join(root, 'vmagent')}`, `-httpListenAddr=127.0.0.1:${vmagentPort}`, '-loggerLevel=ERROR']);
+    // Counters move every second, half a second off the read boundaries.
+    await sleep(1500 - (Date.now() % 1000));
+    const mover = setInterval(() => node.advance(), 1000);
+    process.stdout.write('warming up 8 s...\n');
+    await sleep(8000);
+    const loadBefore = loadavg()[0];
+    const t0 = Math.ceil(Date.now() / 1000) * 1000;
+    await sleep(t0 - Date.now());
+    const before = { agent: cpuSeconds(agent.pid!), ne: cpuSeconds(ne.pid!), vmagent: cpuSeconds(vmagent.pid!) };
+    process.stdout.write(`measuring ${WINDOW_MS / 1000} s...\n`);
+    await sleep(WINDOW_MS);
+    const cpu = {
+      agent: (cpuSeconds(agent.pid!) - before.agent) / (WINDOW_MS / 1000),
+      ne: (cpuSeconds(ne.pid!) - before.ne) / (WINDOW_MS / 1000),
+      vmagent: (cpuSeconds(vmagent.pid!) - before.vmagent) / (WINDOW_MS / 1000),
+    };
+    const rss = { agent: peakRssMb(agent.pid!), ne: peakRssMb(ne.pid!), vmagent: peakRssMb(vmagent.pid!) };
+    clearInterval(mover);
+    const agentMetrics = await (await fetch(`http://127.0.0.1:${agentPort}/metrics`)).text();
+    const exposed = agentMetrics.split('\n').filter((l) => l && !l.startsWith('#') && !l.startsWith('hifreq_agent_') && !l.startsWith('process_') && !l.startsWith('nodejs_')).length;
+    const neMetrics = await (await fetch(`http://127.0.0.1:${nePort}/metrics`)).text();
+    const neExposed = neMetrics.split('\n').filter((l) => l && !l.startsWith('#') && /^node_(network|infiniband|netstat|softnet|tcp)/.test(l)).length;
+    process.stdout.write('waiting for VictoriaMetrics to make the data searchable...\n');
+    await sleep(5000);
+    await fetch(`http://127.0.0.1:${vmPort}/internal/force_flush`);
+    await sleep(2000);
+    const match = (cluster: string) => `{cluster="${cluster}",__name__=~"node_infiniband_port_data_received_bytes_total|node_network_receive_bytes_total|container_network_receive_bytes_total"}`;
+    const a = figures(await exportSeries(vmPort, match('bench-agent'), t0), t0);
+    const b = figures(await exportSeries(vmPort, match('bench-baseline'), t0), t0);
+    const loadAfter = loadavg()[0];
+    for (const c of children.splice(0).reverse()) c.kill('SIGTERM');
+    process.stdout.write('measuring the in-process tick cost (1000 ticks)...\n');
+    const tick = await tickCost(join(AGENT_DIR, 'test/fixtures'));
+    const baselineCpu = cpu.ne + cpu.vmagent;
+    const lines = [
+      '',
+      'HiFreq agent benchmark: 8 IB ports (28 hw_counters each), 16 NICs, 64 pod interfaces (+64 veths), all at 1 s, 60 s,',
+      'both sides writing to one real VictoriaMetrics (agent: its own remote write; baseline: vmagent scraping node_exporter every 1 s).',
+      '',
+      `series exposed                    agent ${exposed}   node_exporter ${neExposed} (network collectors)`,
+      `CPU (core-seconds per second)     agent ${(cpu.agent * 100).toFixed(2)}%   baseline ${(baselineCpu * 100).toFixed(2)}% (node_exporter ${(cpu.ne * 100).toFixed(2)}% + vmagent ${(cpu.vmagent * 100).toFixed(2)}%)`,
+      `  agent / baseline                ${(cpu.agent / baselineCpu).toFixed(2)} (target ≤ 0.5)`,
+      `peak RSS                          agent ${rss.agent.toFixed(1)} MB (target ≤ 60)   node_exporter ${rss.ne.toFixed(1)} MB + vmagent ${rss.vmagent.toFixed(1)} MB`,
+      `timestamp distance to the second  agent p50 ${a.boundaryP50} ms, p99 ${a.boundaryP99} ms (target p99 ≤ 20)   baseline p50 ${b.boundaryP50} ms, p99 ${b.boundaryP99} ms`,
+      `samples per series per minute     agent ${a.samplesPerSeriesPerMinute} (${a.exactly60}/${a.series} series exactly 60)`,
+      ...(a.notSixty ? [`                                  not 60: ${a.notSixty}`] : []),
+      `                                  baseline ${b.samplesPerSeriesPerMinute} (${b.exactly60}/${b.series} series exactly 60)`,
+      `in-process tick (all ${tick.samples} series due)  user ${tick.userMs.toFixed(2)} ms + system ${tick.systemMs.toFixed(2)} ms CPU per tick = ${((tick.userMs + tick.systemMs) / 10).toFixed(2)}% of a core at 1 s`,
+      `machine load (1-min average, 2 cores shared with other work)  ${loadBefore.toFixed(2)} at start, ${loadAfter.toFixed(2)} at end`,
+      '',
+    ];
+    process.stdout.write(lines.join('\n'));
+  } finally {
+    for (const c of children.reverse()) c.kill('SIGTERM');
+    await sleep(1000);
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  for (const c of children) c.kill('SIGKILL');
+  process.stderr.write(`bench failed: ${err?.stack ?? err}\n`);
+  process.exit(1);
+});
