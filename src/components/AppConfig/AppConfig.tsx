@@ -1,114 +1,131 @@
-import React, { useState, ChangeEvent } from 'react';
-import { Button, Field, Input, useStyles2, FieldSet, SecretInput } from '@grafana/ui';
-import { PluginConfigPageProps, AppPluginMeta, PluginMeta, GrafanaTheme2 } from '@grafana/data';
-import { getBackendSrv, locationService } from '@grafana/runtime';
-import { css } from '@emotion/css';
-import { testIds } from '../testIds';
+import React, { type ChangeEvent, type SyntheticEvent, useState } from 'react';
+import type { AppPluginMeta, DataSourceInstanceSettings, PluginConfigPageProps, PluginMeta } from '@grafana/data';
+import { DataSourcePicker, getBackendSrv, getDataSourceSrv, locationService } from '@grafana/runtime';
+import { Alert, Button, Field, FieldSet, Input, Stack } from '@grafana/ui';
 import { lastValueFrom } from 'rxjs';
 
-type JsonData = {
-  apiUrl?: string;
-  isApiKeySet?: boolean;
+import { DATASOURCE_TYPE } from '../../constants';
+import { errorMessage } from '../../datasource/components/useResource';
+import { type AppSettings, DEFAULT_SETTINGS, validateAppSettings } from '../../settings';
+
+export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {}
+
+export const appConfigTestIds = {
+  container: 'data-testid hifreq-app-config',
+  datasource: 'data-testid hifreq-app-config-datasource',
+  clusterLabel: 'data-testid hifreq-app-config-cluster-label',
+  jobLabel: 'data-testid hifreq-app-config-job-label',
+  podSelector: 'data-testid hifreq-app-config-selector',
+  submit: 'data-testid hifreq-app-config-submit',
 };
 
-type State = {
-  // The URL to reach our custom API.
-  apiUrl: string;
-  // Tells us if the API key secret is set.
-  // Set to `true` ONLY if it has already been set and haven't been changed.
-  // (We unfortunately need an auxiliray variable for this, as `secureJsonData` is never exposed to the browser after it is set)
-  isApiKeySet: boolean;
-  // An secret key for our custom API.
-  apiKey: string;
-};
+/** uids of the HiFreq datasources Grafana knows. */
+export function hifreqDatasourceUids(): string[] {
+  return getDataSourceSrv()
+    .getList({ pluginId: DATASOURCE_TYPE })
+    .map((ds: DataSourceInstanceSettings) => ds.uid);
+}
 
-export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<JsonData>> {}
-
+/** The app's Configuration page: which datasource the pages query, and the label names. */
 const AppConfig = ({ plugin }: AppConfigProps) => {
-  const s = useStyles2(getStyles);
   const { enabled, pinned, jsonData } = plugin.meta;
-  const [state, setState] = useState<State>({
-    apiUrl: jsonData?.apiUrl || '',
-    apiKey: '',
-    isApiKeySet: Boolean(jsonData?.isApiKeySet),
+  const [settings, setSettings] = useState<AppSettings>({
+    datasourceUid: jsonData?.datasourceUid ?? DEFAULT_SETTINGS.datasourceUid,
+    clusterLabel: jsonData?.clusterLabel ?? DEFAULT_SETTINGS.clusterLabel,
+    jobLabel: jsonData?.jobLabel ?? DEFAULT_SETTINGS.jobLabel,
+    podSelector: jsonData?.podSelector ?? DEFAULT_SETTINGS.podSelector,
   });
+  // uids of existing HiFreq datasources; undefined when Grafana could not list them
+  const [known] = useState<string[] | undefined>(() => {
+    try {
+      return hifreqDatasourceUids();
+    } catch {
+      return undefined;
+    }
+  });
+  const [saving, setSaving] = useState(false);
+  const [saveError, setSaveError] = useState<string | undefined>();
 
-  const isSubmitDisabled = Boolean(!state.apiUrl || (!state.isApiKeySet && !state.apiKey));
+  const errors = validateAppSettings(settings, known);
+  const invalid = Object.keys(errors).length > 0;
+  const set = (patch: Partial<AppSettings>) => setSettings((s) => ({ ...s, ...patch }));
 
-  const onResetApiKey = () =>
-    setState({
-      ...state,
-      apiKey: '',
-      isApiKeySet: false,
-    });
-
-  const onChangeApiKey = (event: ChangeEvent<HTMLInputElement>) => {
-    setState({
-      ...state,
-      apiKey: event.target.value.trim(),
-    });
-  };
-
-  const onChangeApiUrl = (event: ChangeEvent<HTMLInputElement>) => {
-    setState({
-      ...state,
-      apiUrl: event.target.value.trim(),
-    });
-  };
-
-  const onSubmit = () => {
-    updatePluginAndReload(plugin.meta.id, {
-      enabled,
-      pinned,
-      jsonData: {
-        apiUrl: state.apiUrl,
-        isApiKeySet: true,
-      },
-      // This cannot be queried later by the frontend.
-      // We don't want to override it in case it was set previously and left untouched now.
-      secureJsonData: state.isApiKeySet
-        ? undefined
-        : {
-            apiKey: state.apiKey,
-          },
-    });
+  const onSubmit = async (e: SyntheticEvent) => {
+    e.preventDefault();
+    if (invalid) {
+      return;
+    }
+    setSaving(true);
+    setSaveError(undefined);
+    try {
+      await updatePlugin(plugin.meta.id, { enabled, pinned, jsonData: settings });
+      locationService.reload();
+    } catch (err) {
+      setSaveError(errorMessage(err));
+    } finally {
+      setSaving(false);
+    }
   };
 
   return (
-    <form onSubmit={onSubmit}>
-      <FieldSet label="API Settings" className={s.marginTopXl}>
-        {/* API Key */}
-        <Field label="API Key" description="A secret key for authenticating to our custom API">
-          <SecretInput
-            width={60}
-            data-testid={testIds.appConfig.apiKey}
-            id="api-key"
-            value={state?.apiKey}
-            isConfigured={state.isApiKeySet}
-            placeholder={'Your secret API key'}
-            onChange={onChangeApiKey}
-            onReset={onResetApiKey}
-          />
+    <form onSubmit={onSubmit} data-testid={appConfigTestIds.container}>
+      <FieldSet label="HiFreq settings">
+        <Field
+          label="Datasource"
+          description="The HiFreq VictoriaMetrics datasource the Jobs and Job network pages query"
+          invalid={Boolean(errors.datasourceUid)}
+          error={errors.datasourceUid}
+          required
+        >
+          <div data-testid={appConfigTestIds.datasource}>
+            <DataSourcePicker
+              pluginId={DATASOURCE_TYPE}
+              current={settings.datasourceUid}
+              noDefault
+              width={40}
+              onChange={(ds) => set({ datasourceUid: ds.uid })}
+            />
+          </div>
         </Field>
-
-        {/* API Url */}
-        <Field label="API Url" description="" className={s.marginTop}>
+        <Field label="Cluster label" description="Label carrying the cluster on every series" invalid={Boolean(errors.clusterLabel)} error={errors.clusterLabel}>
           <Input
-            width={60}
-            id="api-url"
-            data-testid={testIds.appConfig.apiUrl}
-            label={`API Url`}
-            value={state?.apiUrl}
-            placeholder={`E.g.: http://mywebsite.com/api/v1`}
-            onChange={onChangeApiUrl}
+            data-testid={appConfigTestIds.clusterLabel}
+            width={30}
+            value={settings.clusterLabel ?? ''}
+            onChange={(e: ChangeEvent<HTMLInputElement>) => set({ clusterLabel: e.currentTarget.value.trim() })}
           />
         </Field>
-
-        <div className={s.marginTop}>
-          <Button type="submit" data-testid={testIds.appConfig.submit} disabled={isSubmitDisabled}>
-            Save API settings
+        <Field label="Job label" description="Label carrying the job name on bound series" invalid={Boolean(errors.jobLabel)} error={errors.jobLabel}>
+          <Input
+            data-testid={appConfigTestIds.jobLabel}
+            width={30}
+            value={settings.jobLabel ?? ''}
+            onChange={(e: ChangeEvent<HTMLInputElement>) => set({ jobLabel: e.currentTarget.value.trim() })}
+          />
+        </Field>
+        <Field
+          label="Pod selector"
+          description="The selector the agents use (--pods.selector); shown in the help for labelling pods"
+          invalid={Boolean(errors.podSelector)}
+          error={errors.podSelector}
+        >
+          <Input
+            data-testid={appConfigTestIds.podSelector}
+            width={40}
+            value={settings.podSelector ?? ''}
+            onChange={(e: ChangeEvent<HTMLInputElement>) => set({ podSelector: e.currentTarget.value.trim() })}
+          />
+        </Field>
+        {saveError && (
+          <Alert severity="error" title="Could not save the settings">
+            {saveError}
+          </Alert>
+        )}
+        <Stack>
+          <Button type="submit" data-testid={appConfigTestIds.submit} disabled={invalid || saving}>
+            {saving ? 'Saving…' : 'Save settings'}
           </Button>
-        </div>
+        </Stack>
       </FieldSet>
     </form>
   );
@@ -116,38 +133,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
 
 export default AppConfig;
 
-const getStyles = (theme: GrafanaTheme2) => ({
-  colorWeak: css`
-    color: ${theme.colors.text.secondary};
-  `,
-  marginTop: css`
-    margin-top: ${theme.spacing(3)};
-  `,
-  marginTopXl: css`
-    margin-top: ${theme.spacing(6)};
-  `,
-});
-
-const updatePluginAndReload = async (pluginId: string, data: Partial<PluginMeta<JsonData>>) => {
-  try {
-    await updatePlugin(pluginId, data);
-
-    // Reloading the page as the changes made here wouldn't be propagated to the actual plugin otherwise.
-    // This is not ideal, however unfortunately currently there is no supported way for updating the plugin state.
-    locationService.reload();
-  } catch (e) {
-    console.error('Error while updating the plugin', e);
-  }
-};
-
-const updatePlugin = async (pluginId: string, data: Partial<PluginMeta>) => {
-  const response = getBackendSrv().fetch({
-    url: `/api/plugins/${pluginId}/settings`,
-    method: 'POST',
-    data,
-  });
-
-  const dataResponse = await lastValueFrom(response);
-
-  return dataResponse.data;
-};
+async function updatePlugin(pluginId: string, data: Partial<PluginMeta<AppSettings>>) {
+  const response = getBackendSrv().fetch({ url: `/api/plugins/${pluginId}/settings`, method: 'POST', data });
+  return (await lastValueFrom(response)).data;
+}
