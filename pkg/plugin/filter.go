@@ -25,12 +25,6 @@ func parseMatcher(field, raw string) (matcher, error) {
 	if raw == "" || raw == "*" || raw == ".*" {
 		return matcher{any: true}, nil
 	}
-	if isEscapedAlternation(raw) {
-		if _, err := regexp.Compile("^(?:" + raw + ")$"); err != nil {
-			return matcher{}, fmt.Errorf("%s: the values %q do not form a valid regex: %v", field, raw, unwrapRegexError(err))
-		}
-		return matcher{regex: true, value: raw}, nil
-	}
 	if len(raw) >= 2 && strings.HasPrefix(raw, "/") && strings.HasSuffix(raw, "/") {
 		re := raw[1 : len(raw)-1]
 		if re == "" {
@@ -43,6 +37,12 @@ func parseMatcher(field, raw string) (matcher, error) {
 			return matcher{any: true}, nil
 		}
 		return matcher{regex: true, value: re}, nil
+	}
+	if isEscapedAlternation(raw) {
+		if _, err := regexp.Compile("^(?:" + raw + ")$"); err != nil {
+			return matcher{}, fmt.Errorf("%s: the values %q do not form a valid regex: %v", field, raw, unwrapRegexError(err))
+		}
+		return matcher{regex: true, value: raw}, nil
 	}
 	return matcher{value: raw}, nil
 }

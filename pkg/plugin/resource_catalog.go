@@ -86,14 +86,8 @@ type jobInfo struct {
 // handleJobs lists the jobs of a cluster in the range: first and last one-second sample,
 // nodes and pods (namespace/pod).
 func (d *Datasource) handleJobs(w http.ResponseWriter, r *http.Request) {
-	from, to, err := timeRange(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	q, err := resourceQuery(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	q, from, to, ok := resourceArgs(w, r)
+	if !ok {
 		return
 	}
 	cl := d.st.ClusterLabel

@@ -27,14 +27,8 @@ type topoNode struct {
 
 // handleTopology answers a job's node → devices → pods tree in the range.
 func (d *Datasource) handleTopology(w http.ResponseWriter, r *http.Request) {
-	from, to, err := timeRange(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	q, err := resourceQuery(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	q, from, to, ok := resourceArgs(w, r)
+	if !ok {
 		return
 	}
 	if q.job.any {
@@ -111,14 +105,8 @@ func (d *Datasource) handleTopology(w http.ResponseWriter, r *http.Request) {
 // handleValues serves dashboard variables: /values?variable=cluster|job|node|device with the
 // other variables' current values as filters, over the dashboard range.
 func (d *Datasource) handleValues(w http.ResponseWriter, r *http.Request) {
-	from, to, err := timeRange(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	q, err := resourceQuery(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	q, from, to, ok := resourceArgs(w, r)
+	if !ok {
 		return
 	}
 	vals, err := d.variableValues(r.Context(), r.URL.Query().Get("variable"), q, from, to)

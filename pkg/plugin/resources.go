@@ -98,3 +98,18 @@ func resourceQuery(r *http.Request) (*parsedQuery, error) {
 	}
 	return q, nil
 }
+
+// resourceArgs reads the time range and filters of a resource call, answering 400 when they are bad.
+func resourceArgs(w http.ResponseWriter, r *http.Request) (*parsedQuery, time.Time, time.Time, bool) {
+	from, to, err := timeRange(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return nil, from, to, false
+	}
+	q, err := resourceQuery(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return nil, from, to, false
+	}
+	return q, from, to, true
+}

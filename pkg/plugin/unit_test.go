@@ -45,9 +45,9 @@ func TestMatcherEscaping(t *testing.T) {
 		{`/llama-.*|bert/`, `job_name=~"llama-.*|bert"`},
 		{`/a"b/`, `job_name=~"a\"b"`},
 		{".*", ""},
-		{"eth0|mlx5_0", `job_name=~"eth0|mlx5_0"`},                // the frontend's multi-value form
+		{"eth0|mlx5_0", `job_name=~"eth0|mlx5_0"`},                         // the frontend's multi-value form
 		{`llama\.pretrain|we"ird`, `job_name=~"llama\\.pretrain|we\"ird"`}, // escaped values stay escaped
-		{`a|b(`, `job_name="a|b("`},                              // an unescaped metacharacter: one exact value
+		{`a|b(`, `job_name="a|b("`},                                        // an unescaped metacharacter: one exact value
 	}
 	for _, c := range cases {
 		m, err := parseMatcher("job", c.raw)
@@ -104,5 +104,12 @@ func TestStreamPathEscaping(t *testing.T) {
 	}
 	if _, err := parseStreamPath("signal/a=4/j/ib_rx_bits"); err == nil || err.Error() != `stream path "signal/a=4/j/ib_rx_bits": "a=4" ends inside an =XX escape` {
 		t.Errorf("truncated escape: %v", err)
+	}
+}
+
+func TestMatcherSlashRegexWithAlternation(t *testing.T) {
+	m, err := parseMatcher("cluster", "/alpha|beta/")
+	if err != nil || m.filter("cluster") != `cluster=~"alpha|beta"` {
+		t.Fatalf("got %s %v", m.filter("cluster"), err)
 	}
 }
