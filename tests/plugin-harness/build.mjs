@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const site = join(here, 'output', 'site');
+// Output folder: the first argument, else output/site.
+const site = process.argv[2] ?? join(here, 'output', 'site');
 mkdirSync(join(site, 'harness'), { recursive: true });
 cpSync(join(here, 'public', 'index.html'), join(site, 'index.html'));
 // SystemJS 6 and its AMD extra, the loader Grafana uses for plugin modules.

@@ -7,14 +7,16 @@
 //    of the REAL plugin backend from dist/), serving the plugin harness page.
 // The specs find the fake at process.env.HARNESS_URL and the scenario in process.env.HARNESS_SCENARIO.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 const here = __dirname;
 const root = resolve(here, '..', '..');
 const out = join(here, 'output');
-const run = join(out, 'run');
+// Each run has its own directory (logs, fake hosts, VictoriaMetrics data, the harness site and
+// the fake's binary), so runs started at the same time by different people do not collide.
+let run = join(out, 'run');
 
 export interface Scenario {
   harnessUrl: string;
@@ -134,17 +136,21 @@ export default async function globalSetup() {
   if (!existsSync(join(root, 'dist/datasource/gpx_hifreq_netmon_linux_amd64'))) {
     fail('the plugin backend is not built: run `npm run build:backend`');
   }
-  if (!existsSync(join(root, 'agent/dist/main.js'))) {
-    fail('the agent is not built: run `npm run build -w agent`');
+  // HIFREQ_AGENT_MAIN runs another agent build (default: agent/dist/main.js).
+  const agentMain = process.env.HIFREQ_AGENT_MAIN || join(root, 'agent/dist/main.js');
+  if (!existsSync(agentMain)) {
+    fail(`the agent is not built (${agentMain} is missing): run \`npm run build -w agent\``);
   }
   const goBin = which('go') ?? fail('Go is not installed: the fake Grafana (tests/grafana/cmd/grafana-api-fake) is built with Go');
 
-  rmSync(run, { recursive: true, force: true });
-  mkdirSync(run, { recursive: true });
+  mkdirSync(out, { recursive: true });
+  run = mkdtempSync(join(out, 'run-'));
+  console.log(`plugin harness run directory (logs): ${run}`);
 
   // The plugin harness page and the fake Grafana binary.
-  execFileSync(process.execPath, [join(here, 'build.mjs')], { stdio: 'inherit' });
-  const fakeBin = join(out, 'bin', 'grafana-api-fake');
+  const site = join(run, 'site');
+  execFileSync(process.execPath, [join(here, 'build.mjs'), site], { stdio: 'inherit' });
+  const fakeBin = join(run, 'grafana-api-fake');
   execFileSync(goBin, ['build', '-o', fakeBin, './cmd/grafana-api-fake'], { cwd: join(root, 'tests/grafana'), stdio: 'inherit' });
 
   const vmPort = await freePort();
@@ -201,6 +207,11 @@ export default async function globalSetup() {
   const teardown = async () => {
     clearInterval(timer);
     stopAll();
+    // Keep the logs; drop the bulky parts.
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const dir of ['vm-data', 'site', 'grafana-api-fake']) {
+      rmSync(join(run, dir), { recursive: true, force: true });
+    }
   };
   try {
     for (const h of hosts) {
@@ -222,7 +233,7 @@ export default async function globalSetup() {
       );
       const webPort = await freePort();
       const agent = start(`hifreq-agent-${h.c.cluster}`, process.execPath, [
-        join(root, 'agent/dist/main.js'),
+        agentMain,
         `--path.procfs=${h.proc}`,
         `--path.sysfs=${h.sys}`,
         '--pods.source=file',
@@ -244,7 +255,7 @@ export default async function globalSetup() {
       `--vm-url=${vmUrl}`,
       `--dist=${join(root, 'dist')}`,
       `--provisioning=${join(root, 'provisioning')}`,
-      `--static=${join(out, 'site')}`,
+      `--static=${site}`,
       `--log-dir=${run}`,
     ]);
     await waitHttp(`${harnessUrl}/api/health`, fake.proc, 'grafana-api-fake', fake.log);

@@ -21,15 +21,23 @@ test('a signal query returns one point a second at the agent\'s rate, and keeps 
   const sc = scenario();
   const alpha = sc.clusters[0];
   const q = { queryType: 'signal', cluster: alpha.cluster, job: alpha.job, signal: 'ib_rx_bits', groupBy: 'node', envelope: 'max' };
-  await open(page, editorPath(q, 2 * 60 * 1000));
+  await open(page, editorPath(q, 10 * 60 * 1000));
   await page.getByTestId('harness-run-query').click();
   const row = page.getByTestId('harness-series').first();
   await expect(row).toBeVisible();
   expect(Number(await row.getAttribute('data-step'))).toBe(1000);
   // The agents have written for at least 25 s (global setup waits for the burst second + 5 s).
   expect(Number(await row.getAttribute('data-points'))).toBeGreaterThanOrEqual(20);
-  const last = Number(await row.getAttribute('data-last'));
-  expect(Math.abs(last - 8 * sc.ibBytesPerSecond) / (8 * sc.ibBytesPerSecond)).toBeLessThan(0.05);
+  // Every second but the newest (which may still be on its way to VictoriaMetrics) is 8 Mbit/s,
+  // except exactly one: the 100 MB burst second at 808 Mbit/s (±5 %: the backend divides by the
+  // real spacing of the agent's read times).
+  const values = (JSON.parse((await row.getAttribute('data-values')) ?? '[]') as number[]).slice(0, -1);
+  const near = (v: number, want: number) => Math.abs(v - want) <= 0.05 * want;
+  const bursts = values.filter((v) => near(v, 8 * (sc.ibBytesPerSecond + sc.ibBurstBytes)));
+  const typical = values.filter((v) => near(v, 8 * sc.ibBytesPerSecond));
+  expect(bursts, `one burst second among ${JSON.stringify(values)}`).toHaveLength(1);
+  // A tick delayed by the busy machine can merge two seconds into one point.
+  expect(typical.length, `typical seconds among ${JSON.stringify(values)}`).toBeGreaterThanOrEqual(values.length - 3);
   await shot(page, 'query-editor-1s');
 
   // 6 hours: the step grows, the max envelope keeps the one-second burst at full height.

@@ -360,6 +360,7 @@ function QueryEditorPage() {
               data-max={Math.max(...s.values.filter((v): v is number => v !== null))}
               data-last={s.values.filter((v): v is number => v !== null).pop() ?? ''}
               data-step={s.times.length > 1 ? s.times[1] - s.times[0] : ''}
+              data-values={JSON.stringify(s.values.filter((v) => v !== null))}
             >
               {s.name}: {s.values.filter((v) => v !== null).length} points, max {Math.max(...s.values.filter((v): v is number => v !== null))}
             </div>
