@@ -55,7 +55,7 @@ export class BenchNode {
   create(): void {
     mkdirSync(join(this.procfs, 'net'), { recursive: true });
     for (const f of ['tcp', 'tcp6', 'snmp', 'netstat', 'softnet_stat']) cpSync(join(this.fixtures, 'node1/proc/net', f), join(this.procfs, 'net', f));
-    for (const nic of NICS) {
+    for (const nic of [...NICS, ...PODS.map((p) => p.veth)]) {
       const dir = join(this.sysfs, 'class/net', nic);
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'operstate'), 'up\n');

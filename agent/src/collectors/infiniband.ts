@@ -55,6 +55,9 @@ const EXTENDED_WIDTH_DRIVERS = new Set(['mlx5_core', 'mlx5_ib']);
 interface PortFiles {
   port: string;
   dir: string;
+  state: string;
+  physState: string;
+  rate: string;
   /** [metric, path, words] for every counter file, the 64-bit source chosen where there is one. */
   counters: Array<[string, string, boolean]>;
   hw: Array<[string, string]>;
@@ -119,7 +122,7 @@ export class InfinibandCollector implements Collector {
         if (file === 'lifespan') continue;
         hw.push([hwCounterMetric(file), join(dir, 'hw_counters', file)]);
       }
-      ports.push({ port, dir, counters, hw, width: ext || EXTENDED_WIDTH_DRIVERS.has(driver) ? 64 : 32 });
+      ports.push({ port, dir, state: join(dir, 'state'), physState: join(dir, 'phys_state'), rate: join(dir, 'rate'), counters, hw, width: ext || EXTENDED_WIDTH_DRIVERS.has(driver) ? 64 : 32 });
     }
     return { ports, warned: false };
   }
@@ -141,9 +144,9 @@ export class InfinibandCollector implements Collector {
 
   private collectPort(device: string, files: DeviceFiles, p: PortFiles, out: SampleOut): void {
     const extra = { port: p.port };
-    const state = readCachedOrUndefined(join(p.dir, 'state'), true);
+    const state = readCachedOrUndefined(p.state, true);
     if (state === undefined) {
-      out.error(device, `port ${p.port} of ${device} is gone (${join(p.dir, 'state')} unreadable)`);
+      out.error(device, `port ${p.port} of ${device} is gone (${p.state} unreadable)`);
       this.layout.delete(device);
       dropCachedUnder(join(this.classDir, device));
       return;
@@ -151,10 +154,10 @@ export class InfinibandCollector implements Collector {
     const ts = Date.now();
     const stateId = /^(\d+):/.exec(state)?.[1];
     if (stateId !== undefined) out.add(device, 'node_infiniband_state_id', p.port, extra, Number(stateId), ts);
-    const phys = readCachedOrUndefined(join(p.dir, 'phys_state'), true);
+    const phys = readCachedOrUndefined(p.physState, true);
     const physId = phys === undefined ? undefined : /^(\d+):/.exec(phys)?.[1];
     if (physId !== undefined) out.add(device, 'node_infiniband_physical_state_id', p.port, extra, Number(physId), ts);
-    const rate = readCachedOrUndefined(join(p.dir, 'rate'), true);
+    const rate = readCachedOrUndefined(p.rate, true);
     const gbps = rate === undefined ? undefined : /^(\d+(?:\.\d+)?) Gb\/sec/.exec(rate)?.[1];
     if (gbps !== undefined) out.add(device, 'node_infiniband_rate_bytes_per_second', p.port, extra, (Number(gbps) * 1e9) / 8, ts);
     out.add(device, 'node_infiniband_port_data_counter_width_bits', p.port, extra, p.width, ts);

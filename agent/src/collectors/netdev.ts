@@ -1,4 +1,5 @@
 // NIC counters: /proc/net/dev plus /sys/class/net/<if>/{operstate,speed,carrier_changes}.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Collector, CollectorPaths, SampleOut } from './collector.ts';
 import { parseCounter, readCached, readCachedOrUndefined } from './fsread.ts';
@@ -15,10 +16,18 @@ const COUNTERS: ReadonlyArray<[string, number]> = [
   ['node_network_transmit_drop_total', TX_DROP],
 ];
 
+/** The sysfs files of one interface that exist (looked up again at each discovery, not each tick). */
+interface SysfsFiles {
+  operstate?: string;
+  speed?: string;
+  carrierChanges?: string;
+}
+
 export class NetDevCollector implements Collector {
   readonly name = 'netdev';
   private readonly devFile: string;
   private readonly classNet: string;
+  private readonly sysfs = new Map<string, SysfsFiles>();
 
   constructor(paths: CollectorPaths) {
     this.devFile = join(paths.procfs, 'net/dev');
@@ -26,7 +35,19 @@ export class NetDevCollector implements Collector {
   }
 
   discover(): string[] {
+    this.sysfs.clear();
     return parseNetDev(readCached(this.devFile)).map((l) => l.device);
+  }
+
+  private sysfsFiles(device: string): SysfsFiles {
+    let files = this.sysfs.get(device);
+    if (!files) {
+      const dir = join(this.classNet, device);
+      const present = (name: string) => (existsSync(join(dir, name)) ? join(dir, name) : undefined);
+      files = { operstate: present('operstate'), speed: present('speed'), carrierChanges: present('carrier_changes') };
+      this.sysfs.set(device, files);
+    }
+    return files;
   }
 
   collect(devices: readonly string[], out: SampleOut): void {
@@ -50,15 +71,15 @@ export class NetDevCollector implements Collector {
   }
 
   private collectSysfs(device: string, out: SampleOut): void {
-    const dir = join(this.classNet, device);
-    const operstate = readCachedOrUndefined(join(dir, 'operstate'), true);
+    const files = this.sysfsFiles(device);
+    const operstate = files.operstate === undefined ? undefined : readCachedOrUndefined(files.operstate, true);
     const ts = Date.now();
     if (operstate !== undefined) out.add(device, 'node_network_up', '', undefined, operstate.trim() === 'up' ? 1 : 0, ts);
-    const speed = readCachedOrUndefined(join(dir, 'speed'), true);
+    const speed = files.speed === undefined ? undefined : readCachedOrUndefined(files.speed, true);
     // A down link reports -1 or fails with EINVAL: no speed then.
     const mbps = speed === undefined ? undefined : parseCounter(speed);
     if (mbps !== undefined) out.add(device, 'node_network_speed_bytes', '', undefined, (mbps * 1e6) / 8, ts);
-    const changes = readCachedOrUndefined(join(dir, 'carrier_changes'), true);
+    const changes = files.carrierChanges === undefined ? undefined : readCachedOrUndefined(files.carrierChanges, true);
     const n = changes === undefined ? undefined : parseCounter(changes);
     if (n !== undefined) out.add(device, 'node_network_carrier_changes_total', '', undefined, n, ts);
   }

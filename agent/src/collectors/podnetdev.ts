@@ -22,9 +22,16 @@ export class PodNetDevCollector implements Collector {
 
   constructor(private readonly paths: CollectorPaths) {}
 
+  private readonly files = new Map<string, string>();
+
   setPid(podKey: string, pid: number | undefined): void {
-    if (pid === undefined) this.pids.delete(podKey);
-    else this.pids.set(podKey, pid);
+    if (pid === undefined) {
+      this.pids.delete(podKey);
+      this.files.delete(podKey);
+    } else {
+      this.pids.set(podKey, pid);
+      this.files.set(podKey, join(this.paths.procfs, String(pid), 'net/dev'));
+    }
   }
 
   discover(): string[] {
@@ -35,7 +42,7 @@ export class PodNetDevCollector implements Collector {
     for (const podKey of devices) {
       const pid = this.pids.get(podKey);
       if (pid === undefined) continue;
-      const file = join(this.paths.procfs, String(pid), 'net/dev');
+      const file = this.files.get(podKey) ?? join(this.paths.procfs, String(pid), 'net/dev');
       let text: string;
       try {
         text = readText(file);

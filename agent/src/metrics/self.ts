@@ -18,7 +18,7 @@ export interface SelfMetrics {
 }
 
 export function createSelfMetrics(registry = new Registry()): SelfMetrics {
-  collectDefaultMetrics({ register: registry });
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 });
   new Gauge({
     name: 'hifreq_agent_build_info',
     help: 'Build information of the agent (value 1).',
