@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   const node = new BenchNode(join(root, 'node'), join(AGENT_DIR, 'test/fixtures'));
   node.create();
   writeFileSync(join(root, 'pods.json'), node.podFile('bench-node'));
-  const [vmPort, agentPort, nePort, vmagentPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [vmPort, agentPort, nePort, vmagentPort, exposeOnlyPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   try {
     start('victoria-metrics', vmBin, [`-storageDataPath=${join(root, 'vm')}`, `-httpListenAddr=127.0.0.1:${vmPort}`, '-search.latencyOffset=1s', '-search.maxStepForPointsAdjustment=0', '-loggerLevel=ERROR']);
     await sleep(1500);
@@ -111,6 +111,12 @@ async function main(): Promise<void> {
       `--path.procfs=${node.procfs}`, `--path.sysfs=${node.sysfs}`, `--web.listen-address=127.0.0.1:${agentPort}`,
       '--node-name=bench-node', '--cluster=bench-agent', '--pods.source=file', `--pods.file=${join(root, 'pods.json')}`,
       '--binding.pod-resources-socket=', `--remote-write.url=${vmWrite}`, `--remote-write.queue-dir=${join(root, 'queue')}`, '--log.level=warn'],
+      { ...process.env, NODE_OPTIONS: '--max-semi-space-size=1' });
+    // The same agent without remote write (collect + expose only), to separate the two costs.
+    const exposeOnly = start('hifreq-agent (no remote write)', process.execPath, [join(AGENT_DIR, 'dist/main.js'),
+      `--path.procfs=${node.procfs}`, `--path.sysfs=${node.sysfs}`, `--web.listen-address=127.0.0.1:${exposeOnlyPort}`,
+      '--node-name=bench-node', '--cluster=bench-expose-only', '--pods.source=file', `--pods.file=${join(root, 'pods.json')}`,
+      '--binding.pod-resources-socket=', '--log.level=warn'],
       { ...process.env, NODE_OPTIONS: '--max-semi-space-size=1' });
     const ne = start('node_exporter', neBin, ['--collector.disable-defaults', '--collector.netdev', '--collector.netclass',
       '--collector.infiniband', '--collector.netstat', '--collector.softnet', '--collector.tcpstat', '--no-collector.netdev.netlink',
@@ -126,15 +132,16 @@ async function main(): Promise<void> {
     const loadBefore = loadavg()[0];
     const t0 = Math.ceil(Date.now() / 1000) * 1000;
     await sleep(t0 - Date.now());
-    const before = { agent: cpuSeconds(agent.pid!), ne: cpuSeconds(ne.pid!), vmagent: cpuSeconds(vmagent.pid!) };
+    const before = { exposeOnly: cpuSeconds(exposeOnly.pid!), agent: cpuSeconds(agent.pid!), ne: cpuSeconds(ne.pid!), vmagent: cpuSeconds(vmagent.pid!) };
     process.stdout.write(`measuring ${WINDOW_MS / 1000} s...\n`);
     await sleep(WINDOW_MS);
     const cpu = {
+      exposeOnly: (cpuSeconds(exposeOnly.pid!) - before.exposeOnly) / (WINDOW_MS / 1000),
       agent: (cpuSeconds(agent.pid!) - before.agent) / (WINDOW_MS / 1000),
       ne: (cpuSeconds(ne.pid!) - before.ne) / (WINDOW_MS / 1000),
       vmagent: (cpuSeconds(vmagent.pid!) - before.vmagent) / (WINDOW_MS / 1000),
     };
-    const rss = { agent: peakRssMb(agent.pid!), ne: peakRssMb(ne.pid!), vmagent: peakRssMb(vmagent.pid!) };
+    const rss = { exposeOnly: peakRssMb(exposeOnly.pid!), agent: peakRssMb(agent.pid!), ne: peakRssMb(ne.pid!), vmagent: peakRssMb(vmagent.pid!) };
     clearInterval(mover);
     const agentMetrics = await (await fetch(`http://127.0.0.1:${agentPort}/metrics`)).text();
     const exposed = agentMetrics.split('\n').filter((l) => l && !l.startsWith('#') && !l.startsWith('hifreq_agent_') && !l.startsWith('process_') && !l.startsWith('nodejs_')).length;
@@ -160,7 +167,9 @@ async function main(): Promise<void> {
       `series exposed                    agent ${exposed}   node_exporter ${neExposed} (network collectors)`,
       `CPU (core-seconds per second)     agent ${(cpu.agent * 100).toFixed(2)}%   baseline ${(baselineCpu * 100).toFixed(2)}% (node_exporter ${(cpu.ne * 100).toFixed(2)}% + vmagent ${(cpu.vmagent * 100).toFixed(2)}%)`,
       `  agent / baseline                ${(cpu.agent / baselineCpu).toFixed(2)} (target ≤ 0.5)`,
+      `  agent without remote write      ${(cpu.exposeOnly * 100).toFixed(2)}% (collect + expose only; vs node_exporter alone ${(cpu.exposeOnly / cpu.ne).toFixed(2)})`,
       `peak RSS                          agent ${rss.agent.toFixed(1)} MB (target ≤ 60)   node_exporter ${rss.ne.toFixed(1)} MB + vmagent ${rss.vmagent.toFixed(1)} MB`,
+      `  agent without remote write      ${rss.exposeOnly.toFixed(1)} MB`,
       `timestamp distance to the second  agent p50 ${a.boundaryP50} ms, p99 ${a.boundaryP99} ms (target p99 ≤ 20)   baseline p50 ${b.boundaryP50} ms, p99 ${b.boundaryP99} ms`,
       `samples per series per minute     agent ${a.samplesPerSeriesPerMinute} (${a.exactly60}/${a.series} series exactly 60)`,
       ...(a.notSixty ? [`                                  not 60: ${a.notSixty}`] : []),
