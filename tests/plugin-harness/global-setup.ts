@@ -7,7 +7,7 @@
 //    of the REAL plugin backend from dist/), serving the plugin harness page.
 // The specs find the fake at process.env.HARNESS_URL and the scenario in process.env.HARNESS_SCENARIO.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -119,10 +119,25 @@ function makeHost(dir: string) {
   return { sys, proc, port };
 }
 
-function atomicWrite(path: string, content: string) {
-  writeFileSync(path + '.tmp', content);
-  renameSync(path + '.tmp', path);
+/**
+ * Rewrites a counter file in place, as the kernel's sysfs/procfs files change: same inode, same
+ * length (numbers are zero-padded), one write at offset 0. The agent may keep the file open and
+ * re-read it (a rename would leave it reading the old inode forever).
+ */
+function writeInPlace(path: string, content: string) {
+  if (!existsSync(path)) {
+    writeFileSync(path, content);
+    return;
+  }
+  const fd = openSync(path, 'r+');
+  try {
+    writeSync(fd, content, 0);
+  } finally {
+    closeSync(fd);
+  }
 }
+
+const pad = (n: number) => String(n).padStart(20, '0');
 
 export default async function globalSetup() {
   // Prerequisites, each with the command that provides it.
@@ -188,16 +203,16 @@ export default async function globalSetup() {
       if (s >= scenario.burstSec) {
         ib += scenario.ibBurstBytes;
       }
-      atomicWrite(join(h.port, 'counters/port_rcv_data'), `${Math.floor(ib / 4) % 2 ** 32}\n`);
+      writeInPlace(join(h.port, 'counters/port_rcv_data'), `${pad(Math.floor(ib / 4) % 2 ** 32)}\n`);
       mkdirSync(join(h.port, 'counters_ext'), { recursive: true });
-      atomicWrite(join(h.port, 'counters_ext/port_rcv_data_64'), `${Math.floor(ib / 4)}\n`);
-      atomicWrite(join(h.port, 'counters_ext/port_xmit_data_64'), `${Math.floor(ib / 8)}\n`);
+      writeInPlace(join(h.port, 'counters_ext/port_rcv_data_64'), `${pad(Math.floor(ib / 4))}\n`);
+      writeInPlace(join(h.port, 'counters_ext/port_xmit_data_64'), `${pad(Math.floor(ib / 8))}\n`);
       const nic = 7_000_000 + scenario.nicBytesPerSecond * s;
-      atomicWrite(
+      writeInPlace(
         join(h.proc, 'net/dev'),
         'Inter-|   Receive                                                |  Transmit\n' +
           ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n' +
-          `  eth0: ${nic} 1000 0 0 0 0 0 0 5000 50 0 0 0 0 0 0\n`
+          `  eth0: ${pad(nic)} 1000 0 0 0 0 0 0 5000 50 0 0 0 0 0 0\n`
       );
     }
   };
