@@ -109,11 +109,11 @@ export function AlertsPage({ api: given }: AlertsPageProps) {
         </select>
       </Field>
       <Stack direction="row" gap={2}>
-        <Field label="Cluster" description="Exact name, regular expression, or * for all clusters">
+        <Field label="Cluster" description="Exact name, several as a|b, /regex/, or * for all clusters">
           <Input aria-label="Cluster" value={cluster} placeholder="gpu-east" onChange={(e) => setCluster(e.currentTarget.value)} />
         </Field>
         {template.scope === 'job' && (
-          <Field label="Job" description="Exact job_name, regular expression, or * for all jobs">
+          <Field label="Job" description="Exact job_name, several as a|b, /regex/, or * for all jobs">
             <Input aria-label="Job" value={job} placeholder="llama-pretrain" onChange={(e) => setJob(e.currentTarget.value)} />
           </Field>
         )}

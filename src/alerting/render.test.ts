@@ -83,9 +83,9 @@ describe('every template renders to a valid Grafana rule', () => {
     expect(rule.annotations.hifreq_scope).toBe(JSON.stringify({ cluster: 'gpu-east', job: t.scope === 'job' ? 'llama-pretrain' : '*' }));
     expect(rule.annotations.hifreq_params).toBe(JSON.stringify(defaultParams(t)));
     // The expression carries the scope itself, with the cluster always as a matcher.
-    expect((a.model as { expr: string }).expr).toContain('cluster=~"gpu-east"');
+    expect((a.model as { expr: string }).expr).toContain('cluster="gpu-east"');
     if (t.scope === 'job') {
-      expect((a.model as { expr: string }).expr).toContain('job_name=~"llama-pretrain"');
+      expect((a.model as { expr: string }).expr).toContain('job_name="llama-pretrain"');
       expect(rule.annotations.description).toContain('var-cluster={{ urlquery $labels.cluster }}&var-job={{ urlquery $labels.job_name }}');
     } else {
       expect((a.model as { expr: string }).expr).not.toContain('job_name');
@@ -100,7 +100,7 @@ describe('every template renders to a valid Grafana rule', () => {
 describe('exact rendering', () => {
   test('ib-congestion for a cluster and job with chosen parameters', () => {
     const rule = renderRule({ templateId: 'ib-congestion', scope: { cluster: 'gpu-east', job: 'llama-pretrain' }, params: { ratio: 0.25 }, severity: 'critical' });
-    const sel = (m: string) => `${m}{cluster=~"gpu-east",job_name=~"llama-pretrain"}`;
+    const sel = (m: string) => `${m}{cluster="gpu-east",job_name="llama-pretrain"}`;
     const ps = (m: string) => `clamp_min(${sel(m)} - ${sel(m)} offset 1s, 0)`;
     const wait = ps('node_infiniband_port_transmit_wait_total');
     expect(rule).toEqual({
@@ -172,13 +172,13 @@ describe('exact rendering', () => {
 
   test('softnet-drops joins node-level drops to the job nodes and leaves the job out of the model', () => {
     const rule = renderRule({ templateId: 'softnet-drops', scope: { cluster: 'c1', job: 'jA' }, params: { seconds: 3, minDropsPerSecond: 2 } });
-    const s = 'node_softnet_dropped_total{cluster=~"c1"}';
+    const s = 'node_softnet_dropped_total{cluster="c1"}';
     expect(rule.data[0].model).toMatchObject({
       cluster: 'c1',
       job: '*',
       expr:
         `min_over_time((sum by (cluster,node) (clamp_min(${s} - ${s} offset 1s, 0)))[3s:1s]) * on(cluster,node) group_right() ` +
-        'group by (cluster,node,job_name) ({__name__=~"node_infiniband_port_data_received_bytes_total|node_network_receive_bytes_total|container_network_receive_bytes_total",cluster=~"c1",job_name=~"jA"})',
+        'group by (cluster,node,job_name) ({__name__=~"node_infiniband_port_data_received_bytes_total|node_network_receive_bytes_total|container_network_receive_bytes_total",cluster="c1",job_name="jA"})',
     });
     expect((rule.data[2].model as any).conditions[0].evaluator).toEqual({ type: 'gt', params: [2] });
   });
@@ -193,7 +193,15 @@ describe('exact rendering', () => {
 
   test('quotes and backslashes in a job name stay inside the matcher', () => {
     const rule = renderRule({ templateId: 'ib-errors', scope: { cluster: 'c1', job: 'a"b\\.c' } });
-    expect((rule.data[0].model as any).expr).toContain('job_name=~"a\\"b\\\\.c"');
+    expect((rule.data[0].model as any).expr).toContain('job_name="a\\"b\\\\.c"');
+  });
+
+  test('scope values use the backend syntax: exact, a|b, /regex/, *', () => {
+    const expr = (cluster: string, job: string) => (renderRule({ templateId: 'ib-errors', scope: { cluster, job } }).data[0].model as any).expr as string;
+    expect(expr('c1', 'llama (v2).*')).toContain('{__name__=~"node_infiniband_symbol_error_total|node_infiniband_port_errors_received_total",cluster="c1",job_name="llama (v2).*"}');
+    expect(expr('c1|c2', 'a\\.b|c')).toContain('cluster=~"c1|c2",job_name=~"a\\\\.b|c"}');
+    expect(expr('/gpu-.+/', '*')).toContain('cluster=~"gpu-.+",job_name=~".+"}');
+    expect(expr('/.*/', '/.+/')).toContain('cluster=~".+",job_name=~".+"}');
   });
 
   test('cluster-scoped templates render job * and silent templates raise NoData', () => {
@@ -228,12 +236,12 @@ describe('bad input gets a message saying what to do', () => {
   test('every bad parameter and scope value at once', () => {
     expect(
       err(() =>
-        renderRule({ templateId: 'nic-drops', scope: { cluster: '', job: 'a(b' }, params: { seconds: 2.5, minDropsPerSecond: -1, foo: 1 } as any })
+        renderRule({ templateId: 'nic-drops', scope: { cluster: '', job: '/a(b/' }, params: { seconds: 2.5, minDropsPerSecond: -1, foo: 1 } as any })
       )
     ).toBe(
       [
-        'Cluster is empty: give a cluster name, a regular expression, or * for all clusters.',
-        'Job "a(b" is not a valid regular expression (Invalid regular expression: /^(?:a(b)$/: Unterminated group): escape special characters with \\ or use * for all jobs.',
+        'Cluster is empty: give a cluster name, several as a|b, a /regex/, or * for all clusters.',
+        'Job "/a(b/": the regex "a(b" does not compile (Invalid regular expression: /^(?:a(b)$/: Unterminated group). Write a regex as /regex/, several names as a|b, or use * for all jobs.',
         'Unknown parameter "foo" for template "nic-drops": it takes seconds, minDropsPerSecond.',
         'Parameter "seconds" (Sustained for) must be a whole number (s), got 2.5.',
         'Parameter "minDropsPerSecond" (Drops per second) must be between 0 and 1000000000 packets/s, got -1.',

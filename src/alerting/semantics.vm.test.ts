@@ -111,7 +111,7 @@ const CASES: Case[] = [
   },
   {
     templateId: 'ib-congestion',
-    scope: { cluster: 'cong', job: 'j.*' },
+    scope: { cluster: 'cong', job: '/j.*/' },
     keys: ['cluster', 'node', 'device'],
     firing: ['cluster=cong,node=n3,device=mlx5_0'],
     quiet: ['cluster=cong,node=n1,device=mlx5_0', 'cluster=cong,node=n2,device=mlx5_0'],

@@ -1,7 +1,7 @@
 // Checks the parameters and scope a user gives a template, with messages that say what was
 // wrong and what to do. All problems are reported at once.
 
-import { quote } from './metricsql';
+import { parseScope, quote } from './metricsql';
 import { SEVERITIES, type AlertTemplate, type ParamValues, type Scope, type Severity } from './types';
 
 export class TemplateInputError extends Error {
@@ -14,22 +14,17 @@ export class TemplateInputError extends Error {
 function checkScopeValue(what: 'Cluster' | 'Job', value: string | undefined, problems: string[]): void {
   const all = what === 'Cluster' ? 'all clusters' : 'all jobs';
   if (value === undefined || value.trim() === '') {
-    problems.push(`${what} is empty: give a ${what.toLowerCase()} name, a regular expression, or * for ${all}.`);
+    problems.push(`${what} is empty: give a ${what.toLowerCase()} name, several as a|b, a /regex/, or * for ${all}.`);
     return;
   }
   if (value !== value.trim()) {
     problems.push(`${what} ${quote(value)} has leading or trailing spaces: remove them.`);
     return;
   }
-  if (value === '*') {
-    return;
-  }
   try {
-    new RegExp(`^(?:${value})$`);
+    parseScope(value);
   } catch (e) {
-    problems.push(
-      `${what} ${quote(value)} is not a valid regular expression (${(e as Error).message}): escape special characters with \\ or use * for ${all}.`
-    );
+    problems.push(`${what} ${quote(value)}: ${(e as Error).message}. Write a regex as /regex/, several names as a|b, or use * for ${all}.`);
   }
 }
 
