@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
+	"github.com/hifreq/netmon/tests/grafana/fakegrafana"
 	"github.com/hifreq/netmon/tests/grafana/harness"
 )
 
@@ -24,22 +27,29 @@ import (
 // Each must reach Alerting for the misbehaving node of its job, stay Normal for the job's healthy
 // node, and not evaluate another job's node with the same fault at all.
 
-// renderInstance returns the rule the Alerts page would create for input.
-func renderInstance(t *testing.T, root string, input map[string]any) harness.AlertRule {
+// alertsCLI runs scripts/gen-alert-rules.ts (the alert catalog's CLI) with args and returns stdout.
+func alertsCLI(t *testing.T, root string, args ...string) []byte {
 	t.Helper()
 	tsx := filepath.Join(root, "node_modules", ".bin", "tsx")
 	if _, err := os.Stat(tsx); err != nil {
 		t.Fatalf("%s is missing (%v): run npm install at the repository root", tsx, err)
 	}
-	arg, _ := json.Marshal(input)
-	cmd := exec.Command(tsx, filepath.Join(root, "scripts", "gen-alert-rules.ts"), "--render", string(arg))
+	cmd := exec.Command(tsx, append([]string{filepath.Join(root, "scripts", "gen-alert-rules.ts")}, args...)...)
 	cmd.Dir = root
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("render %s: %v: %s", arg, err, stderr.String())
+		t.Fatalf("gen-alert-rules.ts %v: %v: %s", args, err, stderr.String())
 	}
+	return out
+}
+
+// renderInstance returns the rule the Alerts page would create for input.
+func renderInstance(t *testing.T, root string, input map[string]any) harness.AlertRule {
+	t.Helper()
+	arg, _ := json.Marshal(input)
+	out := alertsCLI(t, root, "--render", string(arg))
 	var rule harness.AlertRule
 	if err := json.Unmarshal(out, &rule); err != nil {
 		t.Fatalf("render %s: not a rule: %v: %s", arg, err, out)
@@ -118,5 +128,98 @@ func TestAlertTemplateInstancesFireForTheirJobOnly(t *testing.T) {
 				t.Errorf("instances = %v, want %v (%s)", got, c.want, res)
 			}
 		})
+	}
+}
+
+// TestAlertsPageAPIPath drives the Alerts page's client (src/alerting/api.ts, through the CLI of
+// scripts/gen-alert-rules.ts) against grafana-api-fake, the FAKE of Grafana's alerting
+// provisioning API in this module: the created rule appears in /api/v1/provisioning/alert-rules
+// without provenance (editable in the UI), in the folder and group the page uses, its group
+// evaluates every 60 s, saving again updates it in place, and deleting removes it.
+func TestAlertsPagePathThroughProvisioningAPI(t *testing.T) {
+	root := harness.RepoRoot(t)
+	dist := distDir(t, root)
+	vm := harness.StartVM(t)
+	t.Setenv("HIFREQ_VM_URL", vm.URL)
+	fake, err := fakegrafana.New(fakegrafana.Config{DistDir: dist, ProvisioningDir: filepath.Join(root, "provisioning"), LogDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fake.Close)
+	srv := httptest.NewServer(fake.Handler())
+	t.Cleanup(srv.Close)
+
+	input := map[string]any{"templateId": "nic-drops", "scope": map[string]string{"cluster": "gpu-east", "job": "llama-pretrain"}, "params": map[string]float64{"seconds": 3}}
+	want := renderInstance(t, root, input)
+	arg, _ := json.Marshal(input)
+	alertsCLI(t, root, "--grafana", srv.URL, "--instantiate", string(arg))
+
+	getJSON := func(path string, v any) int {
+		t.Helper()
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode == 200 {
+			if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+				t.Fatalf("GET %s: %v", path, err)
+			}
+		}
+		return resp.StatusCode
+	}
+	type apiRule struct {
+		UID, Title, FolderUID, RuleGroup, Provenance string
+		Annotations                                  map[string]string
+		Data                                         []struct {
+			Model struct{ Expr string }
+		}
+	}
+	find := func() []apiRule {
+		var rules []apiRule
+		if code := getJSON("/api/v1/provisioning/alert-rules", &rules); code != 200 {
+			t.Fatalf("GET /api/v1/provisioning/alert-rules: HTTP %d", code)
+		}
+		var out []apiRule
+		for _, r := range rules {
+			if r.UID == want.UID {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	got := find()
+	if len(got) != 1 {
+		t.Fatalf("rule %s not listed once by /api/v1/provisioning/alert-rules: %v", want.UID, got)
+	}
+	r := got[0]
+	if r.Title != want.Title || r.FolderUID != "hifreq-alerts" || r.RuleGroup != "hifreq-instances" || r.Provenance != "" {
+		t.Errorf("created rule: title %q folder %q group %q provenance %q; want %q, hifreq-alerts, hifreq-instances, \"\" (editable)", r.Title, r.FolderUID, r.RuleGroup, r.Provenance, want.Title)
+	}
+	var wantModel struct{ Expr string }
+	_ = json.Unmarshal(want.Data[0].Model, &wantModel)
+	if len(r.Data) == 0 || r.Data[0].Model.Expr != wantModel.Expr {
+		t.Errorf("created rule's query differs from the rendered one:\n%v\nwant %s", r.Data, wantModel.Expr)
+	}
+	var group struct{ Interval int }
+	if code := getJSON("/api/v1/provisioning/folder/hifreq-alerts/rule-groups/hifreq-instances", &group); code != 200 || group.Interval != 60 {
+		t.Errorf("group hifreq-instances: HTTP %d interval %d, want 200 and 60", code, group.Interval)
+	}
+
+	// Saving the same template and scope with other parameters updates the rule in place.
+	input["params"] = map[string]float64{"seconds": 10}
+	arg, _ = json.Marshal(input)
+	alertsCLI(t, root, "--grafana", srv.URL, "--instantiate", string(arg))
+	if got := find(); len(got) != 1 || got[0].Annotations["hifreq_params"] != `{"seconds":10,"minDropsPerSecond":0}` {
+		t.Errorf("after saving again: %+v, want one rule with hifreq_params {\"seconds\":10,\"minDropsPerSecond\":0}", got)
+	}
+	var listed []struct{ UID, TemplateID string }
+	if err := json.Unmarshal(alertsCLI(t, root, "--grafana", srv.URL, "--list"), &listed); err != nil || len(listed) != 1 || listed[0].UID != want.UID || listed[0].TemplateID != "nic-drops" {
+		t.Errorf("--list = %+v (%v), want the one nic-drops rule %s", listed, err, want.UID)
+	}
+
+	alertsCLI(t, root, "--grafana", srv.URL, "--delete", want.UID)
+	if got := find(); len(got) != 0 {
+		t.Errorf("rule still listed after delete: %+v", got)
 	}
 }
