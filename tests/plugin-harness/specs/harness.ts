@@ -36,6 +36,8 @@ export interface SeriesRow {
   max: number | null;
   last: number | null;
   lastTime: number | null;
+  step: number | null;
+  median: number | null;
 }
 
 /** The series a harness panel (fake of a Grafana core panel) shows, by panel title. */
@@ -56,6 +58,8 @@ export async function panelSeries(page: Page, title: string): Promise<SeriesRow[
       max: await num('data-max'),
       last: await num('data-last'),
       lastTime: await num('data-last-time'),
+      step: await num('data-step'),
+      median: await num('data-median'),
     });
   }
   return out;
@@ -66,7 +70,12 @@ export async function panelSeries(page: Page, title: string): Promise<SeriesRow[
 test.afterEach(async ({ page }, testInfo) => {
   if (testInfo.status !== testInfo.expectedStatus) {
     const errors = await page.evaluate(() => (window as any).__harness?.errors ?? []).catch(() => ['(page closed)']);
-    const text = `plugin harness page errors:\n${(errors as string[]).join('\n') || '(none)'}`;
+    const requests = await page
+      .evaluate(() => ((window as any).__harness?.requests ?? []).map((r: any) => `${r.method} ${r.url} → ${r.status}`))
+      .catch(() => []);
+    const text =
+      `plugin harness page errors:\n${(errors as string[]).join('\n') || '(none)'}\n` +
+      `requests to the fake Grafana (last 15):\n${(requests as string[]).slice(-15).join('\n')}`;
     console.log(`[${testInfo.title}] ${text}`);
     await testInfo.attach('plugin harness page errors', { body: text, contentType: 'text/plain' });
   }

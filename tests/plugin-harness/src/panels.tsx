@@ -104,6 +104,8 @@ function HarnessPanel(props: PanelProps & { panelType: string }) {
                   data-max={smax ?? ''}
                   data-last={last ?? ''}
                   data-last-time={s.times[s.times.length - 1] ?? ''}
+                  data-step={s.times.length > 1 ? s.times[1] - s.times[0] : ''}
+                  data-median={nonNull.length ? [...nonNull].sort((a, b) => a - b)[Math.floor(nonNull.length / 2)] : ''}
                 >
                   <td style={{ color: COLORS[i % COLORS.length] }}>{s.name}</td>
                   <td>{nonNull.length} points</td>
