@@ -85,6 +85,35 @@ describe('remote write 1.0 compliance', () => {
     assert.equal(stale[0]!.timestamp, BASE_MS + 2000);
   });
 
+  it('re-encodes a series whose label object was changed in place between ticks', async () => {
+    const local = new TestReceiver();
+    await local.start();
+    const pipeline = await startPipeline({ urls: [local.url] });
+    const labels: Record<string, string> = { device: 'eth0', pod: 'w-0' };
+    try {
+      pipeline.remoteWrite.write([{ name: 'reused_labels', labels, value: 1, timestampMs: BASE_MS }]);
+      await waitFor('first tick', () => local.requests.length === 1);
+      labels.pod = 'w-1';
+      pipeline.remoteWrite.write([{ name: 'reused_labels', labels, value: 2, timestampMs: BASE_MS + 1000 }]);
+      await waitFor('second tick', () => local.requests.length === 2);
+      delete labels.pod;
+      labels.zone = 'a';
+      pipeline.remoteWrite.write([{ name: 'reused_labels_renamed', labels, value: 3, timestampMs: BASE_MS + 2000 }]);
+      await waitFor('third tick', () => local.requests.length === 3);
+    } finally {
+      await pipeline.remoteWrite.stop();
+      await local.stop();
+    }
+    assert.deepEqual(
+      local.requests.map((request) => decodeBody(request.body).map(labelMap)),
+      [
+        [{ __name__: 'reused_labels', device: 'eth0', pod: 'w-0' }],
+        [{ __name__: 'reused_labels', device: 'eth0', pod: 'w-1' }],
+        [{ __name__: 'reused_labels_renamed', device: 'eth0', zone: 'a' }],
+      ],
+    );
+  });
+
   it('batches per tick in real time and splits by --remote-write.max-samples-per-request', async () => {
     const local = new TestReceiver();
     await local.start();
