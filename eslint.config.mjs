@@ -33,6 +33,10 @@ export default defineConfig([
       'playwright/.auth/',
       '**/.idea',
       '**/.eslintcache',
+      // test run output: harness bundles, VictoriaMetrics data, reports, packaged zips
+      '**/output/',
+      'tests/output/',
+      '**/vm-data/',
     ],
   },
   ...baseConfig,

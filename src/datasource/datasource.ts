@@ -77,7 +77,14 @@ export class HiFreqDataSource extends DataSourceWithBackend<HiFreqQuery, HiFreqO
       const interpolated = this.applyTemplateVariables(q, request.scopedVars);
       return getGrafanaLiveSrv().getDataStream({
         key: `${request.requestId}-${q.refId}`,
-        addr: { scope: LiveChannelScope.DataSource, stream: this.uid, path: streamPath(interpolated) },
+        addr: {
+          scope: LiveChannelScope.DataSource,
+          stream: this.uid,
+          // Grafana 13 names the datasource uid `stream`; hosts written against older versions read `namespace`.
+          // eslint-disable-next-line @typescript-eslint/no-deprecated
+          namespace: this.uid,
+          path: streamPath(interpolated),
+        },
         buffer: { maxDelta: LIVE_BUFFER_MS, action: StreamingFrameAction.Append },
       });
     });
@@ -124,14 +131,17 @@ export class HiFreqDataSource extends DataSourceWithBackend<HiFreqQuery, HiFreqO
   }
 
   /** Legacy variable path; the variable editor uses {@link HiFreqVariableSupport}. */
-  async metricFindQuery(query: HiFreqVariableQuery | string, options?: { scopedVars?: ScopedVars }): Promise<MetricFindValue[]> {
+  async metricFindQuery(
+    query: HiFreqVariableQuery | string,
+    options?: { scopedVars?: ScopedVars }
+  ): Promise<MetricFindValue[]> {
     const q: HiFreqVariableQuery = typeof query === 'string' ? parseVariableQueryString(query) : query;
     return findVariableValues(this, q, options?.scopedVars ?? {});
   }
 
   /** Replaces variables in a label field (multi-values become `/a|b/`). */
   interpolate(value: string | undefined, scopedVars: ScopedVars): string {
-    return value ? interpolateQuery({ refId: 'x', cluster: value }, scopedVars, this.templateSrv).cluster ?? '' : '';
+    return value ? (interpolateQuery({ refId: 'x', cluster: value }, scopedVars, this.templateSrv).cluster ?? '') : '';
   }
 }
 

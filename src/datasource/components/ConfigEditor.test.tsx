@@ -19,7 +19,6 @@ function settings(patch: Partial<Settings> = {}): Settings {
     access: 'proxy',
     url: 'http://victoriametrics:8428',
     user: '',
-    database: '',
     basicAuth: false,
     basicAuthUser: '',
     isDefault: false,
