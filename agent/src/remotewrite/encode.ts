@@ -95,13 +95,37 @@ function unchanged(snapshot: LabelsSnapshot, sample: Sample): boolean {
   return i === snapshot.names.length;
 }
 
+// Remembering costs a snapshot per label object; for callers that build new label objects every
+// time (a relay) that is pure overhead, so it is only done while it pays off, re-probed now and then.
+const PROBE_EVERY_CALLS = 100;
+let rememberLabelObjects = true;
+let callsUntilProbe = PROBE_EVERY_CALLS;
+let labelObjectHits = 0;
+
 function labelBytesOf(sample: Sample): Uint8Array {
   const snapshot = labelBytesByLabelsObject.get(sample.labels);
-  if (snapshot && unchanged(snapshot, sample)) return snapshot.bytes;
+  if (snapshot && unchanged(snapshot, sample)) {
+    labelObjectHits++;
+    return snapshot.bytes;
+  }
   const bytes = encodedLabels(sample, sampleKey(sample));
-  const names = Object.keys(sample.labels);
-  labelBytesByLabelsObject.set(sample.labels, { name: sample.name, names, values: names.map((name) => sample.labels[name]!), bytes });
+  if (rememberLabelObjects) {
+    const names = Object.keys(sample.labels);
+    labelBytesByLabelsObject.set(sample.labels, { name: sample.name, names, values: names.map((name) => sample.labels[name]!), bytes });
+  }
   return bytes;
+}
+
+function decideRemembering(sampleCount: number): void {
+  if (labelObjectHits * 2 >= sampleCount) {
+    rememberLabelObjects = true;
+  } else if (--callsUntilProbe <= 0) {
+    rememberLabelObjects = true;
+    callsUntilProbe = PROBE_EVERY_CALLS;
+  } else {
+    rememberLabelObjects = false;
+  }
+  labelObjectHits = 0;
 }
 
 interface SeriesBatch {
@@ -122,6 +146,7 @@ function groupSeries(samples: readonly Sample[]): SeriesBatch[] {
     if (series) series.samples.push(sample);
     else bySeries.set(labelBytes, { labelBytes, samples: [sample] });
   }
+  decideRemembering(samples.length);
   const groups = [...bySeries.values()];
   for (const group of groups) {
     if (group.samples.length > 1) group.samples.sort((a, b) => a.timestampMs - b.timestampMs);
