@@ -3,23 +3,30 @@ import { expect, test } from '@playwright/test';
 
 import { open, pageErrors, panelSeries, scenario, shot } from './harness';
 
+// @grafana/ui Select's options (single-value variables).
+const option = (page: import('@playwright/test').Page, name: string) =>
+  page.getByTestId('data-testid Select option').filter({ hasText: new RegExp(`^${name}$`) });
+/** Opens a variable's picker: focus it, then ArrowDown (the keyboard opens the menu reliably). */
+async function openPicker(locator: import('@playwright/test').Locator) {
+  await locator.click();
+  await locator.page().keyboard.press('ArrowDown');
+}
 const VALUE = (v: string) => `data-testid Dashboard template variables Variable Value DropDown value link text ${v}`;
 
 test('variables list the clusters with data and the jobs of the picked cluster', async ({ page }) => {
   const sc = scenario();
   await open(page, '/a/hifreq-netmon-app/job?var-cluster=alpha&var-job=llama-pretrain&from=now-5m&to=now');
   // The cluster variable lists both clusters the agents write.
-  // (single-value variables use @grafana/ui's Select: its options have the role "option")
-  await page.getByTestId(VALUE('alpha')).click();
-  await expect(page.getByRole('option', { name: 'alpha', exact: true })).toBeVisible();
-  const clusterOptions = await page.getByRole('option').allInnerTexts();
+  await openPicker(page.getByTestId(VALUE('alpha')));
+  await expect(option(page, 'alpha')).toBeVisible();
+  const clusterOptions = await page.getByTestId('data-testid Select option').allInnerTexts();
   expect(clusterOptions.map((t) => t.trim()).sort()).toEqual(sc.clusters.map((c) => c.cluster).sort());
-  await page.getByRole('option', { name: 'beta', exact: true }).click();
+  await option(page, 'beta').click();
   // The job variable now lists beta's job only.
   await expect(page.getByTestId(VALUE('bert-finetune'))).toBeVisible();
-  await page.getByTestId(VALUE('bert-finetune')).click();
-  await expect(page.getByRole('option', { name: 'bert-finetune', exact: true })).toBeVisible();
-  const jobOptions = await page.getByRole('option').allInnerTexts();
+  await openPicker(page.getByTestId(VALUE('bert-finetune')));
+  await expect(option(page, 'bert-finetune')).toBeVisible();
+  const jobOptions = await page.getByTestId('data-testid Select option').allInnerTexts();
   expect(jobOptions.map((t) => t.trim())).toEqual(['bert-finetune']);
   await shot(page, 'variables-job-of-beta');
   expect(await pageErrors(page)).toEqual([]);
@@ -30,8 +37,8 @@ test('pick a cluster, pick a job: the job page shows the 1 s data', async ({ pag
   await open(page, '/a/hifreq-netmon-app/jobs');
   await expect(page.getByTestId('data-testid hifreq-jobs-error')).toHaveCount(0);
   // Pick the cluster "beta" in the cluster picker.
-  await page.getByTestId(/^data-testid Dashboard template variables Variable Value DropDown value link text/).first().click();
-  await page.getByRole('option', { name: 'beta', exact: true }).click();
+  await openPicker(page.getByTestId(/^data-testid Dashboard template variables Variable Value DropDown value link text/).first());
+  await option(page, 'beta').click();
   const table = page.getByTestId('data-testid hifreq-jobs-table');
   await expect(table).toBeVisible();
   await expect(table.getByRole('link', { name: 'bert-finetune' })).toBeVisible();

@@ -52,7 +52,7 @@ import {
   getBackendSrv,
   LocationServiceProvider,
 } from '@grafana/runtime';
-import { Alert, Button, ErrorBoundaryAlert, Stack } from '@grafana/ui';
+import { Alert, Button, ErrorBoundaryAlert, PortalContainer, Stack } from '@grafana/ui';
 import { Route, Router, Routes, useParams } from 'react-router';
 import { lastValueFrom } from 'rxjs';
 
@@ -429,6 +429,8 @@ async function boot() {
       <LocationServiceProvider service={locationService}>
         <HarnessRouter>
           <Shell />
+          {/* Grafana's app root renders the portal container menus and tooltips go into. */}
+          <PortalContainer />
         </HarnessRouter>
       </LocationServiceProvider>
     </ThemeContext.Provider>
