@@ -3,6 +3,9 @@ import { expect, test } from '@playwright/test';
 
 import { open, pageErrors, panelSeries, scenario, shot } from './harness';
 
+// The job page runs 14 panels' queries: give it time on a shared, loaded machine.
+test.setTimeout(180_000);
+
 // @grafana/ui Select's options (single-value variables).
 const option = (page: import('@playwright/test').Page, name: string) =>
   page.getByTestId('data-testid Select option').filter({ hasText: new RegExp(`^${name}$`) });
@@ -57,6 +60,7 @@ test('pick a cluster, pick a job: the job page shows the 1 s data', async ({ pag
   await expect
     .poll(async () => (await panelSeries(page, 'IB receive per node')).find((s) => s.name.includes(beta.node))?.points ?? 0, {
       message: 'IB receive per node shows a 1 s series for the node of beta',
+      timeout: 60_000,
     })
     .toBeGreaterThanOrEqual(20);
   const [series] = (await panelSeries(page, 'IB receive per node')).filter((s) => s.name.includes(beta.node));
@@ -76,6 +80,7 @@ test('zoomed out to 6 hours, the job panel keeps the one-second burst', async ({
   await expect
     .poll(async () => (await panelSeries(page, 'IB receive per node')).find((s) => s.name.includes(alpha.node))?.max ?? 0, {
       message: 'the 6 h view of IB receive per node shows the burst second at its full height',
+      timeout: 60_000,
     })
     .toBeGreaterThan(0.95 * burst);
   const [series] = (await panelSeries(page, 'IB receive per node')).filter((s) => s.name.includes(alpha.node));
@@ -88,7 +93,7 @@ test('Live adds a new second to the open panel', async ({ page }) => {
   const alpha = sc.clusters[0];
   await open(page, `/a/hifreq-netmon-app/job?var-cluster=${alpha.cluster}&var-job=${alpha.job}&from=now-5m&to=now&var-live=true`);
   await expect
-    .poll(() => page.evaluate(() => (window as any).__harness.livePackets as number), { message: 'Live stream packets reach the page' })
+    .poll(() => page.evaluate(() => (window as any).__harness.livePackets as number), { message: 'Live stream packets reach the page', timeout: 60_000 })
     .toBeGreaterThanOrEqual(1);
   const first = (await panelSeries(page, 'IB receive per node')).find((s) => s.name.includes(alpha.node));
   expect(first, 'the panel shows the node of alpha').toBeTruthy();
