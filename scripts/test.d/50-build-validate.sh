@@ -66,7 +66,7 @@ function checkPlugin(dir, expectType) {
     const logo = p.info?.logos?.[k];
     if (!logo || !has(dir + logo)) problems.push(`${where}: logo ${k} "${logo}" is not in the package`);
   }
-  if (!/^define\(/.test(read(`${top}/${dir}module.js`).replace(/^\/\*[\s\S]*?\*\/\s*/g, '').trimStart())) problems.push(`${dir}module.js is not an AMD module (Grafana loads plugins with SystemJS as AMD)`);
+  if (!/^define\(/.test(read(`${top}/${dir}module.js`).replace(/^(\s*\/\*[\s\S]*?\*\/)*\s*/, ''))) problems.push(`${dir}module.js is not an AMD module (Grafana loads plugins with SystemJS as AMD)`);
   return p;
 }
 const app = checkPlugin('', 'app');
