@@ -171,6 +171,11 @@ function findSceneVariable(obj: SceneObjectLike | undefined, name: string): Vari
 const REGEX_ESCAPE = /[\\^$.*+?()[\]{}|]/g;
 
 function formatValue(value: unknown, format: unknown, variable: unknown): string {
+  // Scenes' custom variable values (e.g. CustomAllValue for "All") format themselves, as in
+  // Grafana's sceneInterpolator.
+  if (value && typeof value === 'object' && !Array.isArray(value) && typeof (value as { formatter?: unknown }).formatter === 'function') {
+    return String((value as { formatter: (f: unknown) => unknown }).formatter(format));
+  }
   if (typeof format === 'function') {
     return String(format(value, variable, formatValue));
   }
@@ -393,7 +398,8 @@ export const harnessLiveSrv: GrafanaLiveSrv = {
   publish: () => Promise.reject(new Error('the plugin harness does not implement Live publish')),
   getDataStream(options: LiveDataStreamOptions): Observable<DataQueryResponse> {
     const { addr } = options;
-    const key = options.key ?? `${addr.scope}/${addr.namespace}/${addr.path}`;
+    const uid = (addr as { stream?: string }).stream ?? addr.namespace ?? "";
+    const key = options.key ?? `${addr.scope}/${uid}/${addr.path}`;
     return new Observable<DataQueryResponse>((subscriber) => {
       let cols: Columns | undefined;
       const init = options.frame as DataFrameJSON | undefined;
@@ -408,7 +414,7 @@ export const harnessLiveSrv: GrafanaLiveSrv = {
         const frame = dataFrameFromJSON({ schema: cols.json.schema, data: { values: cols.values } });
         subscriber.next({ key, state: LoadingState.Streaming, data: [frame] });
       };
-      const url = `/api/live/harness?uid=${encodeURIComponent(addr.namespace ?? "")}&path=${encodeURIComponent(addr.path)}`;
+      const url = `/api/live/harness?uid=${encodeURIComponent(uid)}&path=${encodeURIComponent(addr.path)}`;
       const es = new EventSource(url);
       (window as any).__harness.liveConnections++;
       es.onmessage = (ev) => {
