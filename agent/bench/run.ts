@@ -37,9 +37,24 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime
 }
 
-function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+function statusMb(pid: number, field: string): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
+}
+const peakRssMb = (pid: number) => statusMb(pid, 'VmHWM');
+
+/** Resident memory of a process at this moment: anonymous (its own) and file-backed (mostly the executable's pages, shared between processes running it). */
+function rssSplit(pid: number): { anon: number; file: number } {
+  return { anon: statusMb(pid, 'RssAnon'), file: statusMb(pid, 'RssFile') };
+}
+
+/** RSS of a Node.js process that runs nothing: the floor under any Node.js agent on this machine. */
+async function bareNodeRss(): Promise<{ rss: number; anon: number; file: number }> {
+  const child = spawn(process.execPath, ['--max-semi-space-size=1', '-e', 'setTimeout(() => {}, 5000)'], { stdio: 'ignore' });
+  await sleep(1500);
+  const figures = { rss: statusMb(child.pid!, 'VmRSS'), ...rssSplit(child.pid!) };
+  child.kill('SIGTERM');
+  return figures;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -107,17 +122,16 @@ async function main(): Promise<void> {
     start('victoria-metrics', vmBin, [`-storageDataPath=${join(root, 'vm')}`, `-httpListenAddr=127.0.0.1:${vmPort}`, '-search.latencyOffset=1s', '-search.maxStepForPointsAdjustment=0', '-loggerLevel=ERROR']);
     await sleep(1500);
     const vmWrite = `http://127.0.0.1:${vmPort}/api/v1/write`;
-    const agent = start('hifreq-agent', process.execPath, [join(AGENT_DIR, 'dist/main.js'),
+    // Started as the Dockerfile's ENTRYPOINT does: node --max-semi-space-size=1 dist/main.js.
+    const agent = start('hifreq-agent', process.execPath, ['--max-semi-space-size=1', join(AGENT_DIR, 'dist/main.js'),
       `--path.procfs=${node.procfs}`, `--path.sysfs=${node.sysfs}`, `--web.listen-address=127.0.0.1:${agentPort}`,
       '--node-name=bench-node', '--cluster=bench-agent', '--pods.source=file', `--pods.file=${join(root, 'pods.json')}`,
-      '--binding.pod-resources-socket=', `--remote-write.url=${vmWrite}`, `--remote-write.queue-dir=${join(root, 'queue')}`, '--log.level=warn'],
-      { ...process.env, NODE_OPTIONS: '--max-semi-space-size=1' });
+      '--binding.pod-resources-socket=', `--remote-write.url=${vmWrite}`, `--remote-write.queue-dir=${join(root, 'queue')}`, '--log.level=warn']);
     // The same agent without remote write (collect + expose only), to separate the two costs.
-    const exposeOnly = start('hifreq-agent (no remote write)', process.execPath, [join(AGENT_DIR, 'dist/main.js'),
+    const exposeOnly = start('hifreq-agent (no remote write)', process.execPath, ['--max-semi-space-size=1', join(AGENT_DIR, 'dist/main.js'),
       `--path.procfs=${node.procfs}`, `--path.sysfs=${node.sysfs}`, `--web.listen-address=127.0.0.1:${exposeOnlyPort}`,
       '--node-name=bench-node', '--cluster=bench-expose-only', '--pods.source=file', `--pods.file=${join(root, 'pods.json')}`,
-      '--binding.pod-resources-socket=', '--log.level=warn'],
-      { ...process.env, NODE_OPTIONS: '--max-semi-space-size=1' });
+      '--binding.pod-resources-socket=', '--log.level=warn']);
     const ne = start('node_exporter', neBin, ['--collector.disable-defaults', '--collector.netdev', '--collector.netclass',
       '--collector.infiniband', '--collector.netstat', '--collector.softnet', '--collector.tcpstat', '--no-collector.netdev.netlink',
       `--path.procfs=${node.procfs}`, `--path.sysfs=${node.sysfs}`, `--web.listen-address=127.0.0.1:${nePort}`, '--log.level=error']);
@@ -142,8 +156,10 @@ async function main(): Promise<void> {
       vmagent: (cpuSeconds(vmagent.pid!) - before.vmagent) / (WINDOW_MS / 1000),
     };
     const rss = { exposeOnly: peakRssMb(exposeOnly.pid!), agent: peakRssMb(agent.pid!), ne: peakRssMb(ne.pid!), vmagent: peakRssMb(vmagent.pid!) };
+    const split = { agent: rssSplit(agent.pid!), exposeOnly: rssSplit(exposeOnly.pid!) };
     clearInterval(mover);
     const agentMetrics = await (await fetch(`http://127.0.0.1:${agentPort}/metrics`)).text();
+    const missedTicks = /^hifreq_agent_missed_ticks_total (\S+)/m.exec(agentMetrics)?.[1] ?? '?';
     const exposed = agentMetrics.split('\n').filter((l) => l && !l.startsWith('#') && !l.startsWith('hifreq_agent_') && !l.startsWith('process_') && !l.startsWith('nodejs_')).length;
     const neMetrics = await (await fetch(`http://127.0.0.1:${nePort}/metrics`)).text();
     const neExposed = neMetrics.split('\n').filter((l) => l && !l.startsWith('#') && /^node_(network|infiniband|netstat|softnet|tcp)/.test(l)).length;
@@ -151,18 +167,22 @@ async function main(): Promise<void> {
     await sleep(5000);
     await fetch(`http://127.0.0.1:${vmPort}/internal/force_flush`);
     await sleep(2000);
-    const match = (cluster: string) => `{cluster="${cluster}",__name__=~"node_infiniband_port_data_received_bytes_total|node_network_receive_bytes_total|container_network_receive_bytes_total"}`;
+    // Every 1 s series of three metrics (lo is not bound to a pod: it stays at 15 s by design, so it is left out).
+    const match = (cluster: string) => `{cluster="${cluster}",device!="lo",__name__=~"node_infiniband_port_data_received_bytes_total|node_network_receive_bytes_total|container_network_receive_bytes_total"}`;
     const a = figures(await exportSeries(vmPort, match('bench-agent'), t0), t0);
     const b = figures(await exportSeries(vmPort, match('bench-baseline'), t0), t0);
     const loadAfter = loadavg()[0];
     for (const c of children.splice(0).reverse()) c.kill('SIGTERM');
     process.stdout.write('measuring the in-process tick cost (1000 ticks)...\n');
     const tick = await tickCost(join(AGENT_DIR, 'test/fixtures'));
+    const bare = await bareNodeRss();
     const baselineCpu = cpu.ne + cpu.vmagent;
     const lines = [
       '',
       'HiFreq agent benchmark: 8 IB ports (28 hw_counters each), 16 NICs, 64 pod interfaces (+64 veths), all at 1 s, 60 s,',
       'both sides writing to one real VictoriaMetrics (agent: its own remote write; baseline: vmagent scraping node_exporter every 1 s).',
+      'All processes run side by side over the same 60 s window; CPU is each process\'s own utime + stime from /proc/<pid>/stat',
+      '(time it actually ran, not wall-clock time: waiting for a core under load does not count, cache and frequency effects do).',
       '',
       `series exposed                    agent ${exposed}   node_exporter ${neExposed} (network collectors)`,
       `CPU (core-seconds per second)     agent ${(cpu.agent * 100).toFixed(2)}%   baseline ${(baselineCpu * 100).toFixed(2)}% (node_exporter ${(cpu.ne * 100).toFixed(2)}% + vmagent ${(cpu.vmagent * 100).toFixed(2)}%)`,
@@ -170,8 +190,10 @@ async function main(): Promise<void> {
       `  agent without remote write      ${(cpu.exposeOnly * 100).toFixed(2)}% (collect + expose only; vs node_exporter alone ${(cpu.exposeOnly / cpu.ne).toFixed(2)})`,
       `peak RSS                          agent ${rss.agent.toFixed(1)} MB (target ≤ 60)   node_exporter ${rss.ne.toFixed(1)} MB + vmagent ${rss.vmagent.toFixed(1)} MB`,
       `  agent without remote write      ${rss.exposeOnly.toFixed(1)} MB`,
+      `  at the end: anonymous + file    agent ${split.agent.anon.toFixed(1)} + ${split.agent.file.toFixed(1)} MB, without remote write ${split.exposeOnly.anon.toFixed(1)} + ${split.exposeOnly.file.toFixed(1)} MB`,
+      `  a bare Node.js ${process.version} process ${bare.rss.toFixed(1)} MB (anonymous ${bare.anon.toFixed(1)} + file ${bare.file.toFixed(1)}: the node executable's pages, shared by every Node.js process)`,
       `timestamp distance to the second  agent p50 ${a.boundaryP50} ms, p99 ${a.boundaryP99} ms (target p99 ≤ 20)   baseline p50 ${b.boundaryP50} ms, p99 ${b.boundaryP99} ms`,
-      `samples per series per minute     agent ${a.samplesPerSeriesPerMinute} (${a.exactly60}/${a.series} series exactly 60)`,
+      `samples per series per minute     agent ${a.samplesPerSeriesPerMinute} (${a.exactly60}/${a.series} series exactly 60; missed ticks since start: ${missedTicks})`,
       ...(a.notSixty ? [`                                  not 60: ${a.notSixty}`] : []),
       `                                  baseline ${b.samplesPerSeriesPerMinute} (${b.exactly60}/${b.series} series exactly 60)`,
       `in-process tick (all ${tick.samples} series due)  user ${tick.userMs.toFixed(2)} ms + system ${tick.systemMs.toFixed(2)} ms CPU per tick = ${((tick.userMs + tick.systemMs) / 10).toFixed(2)}% of a core at 1 s`,

@@ -19,7 +19,7 @@ import { createPodSource } from './pods/sources.ts';
 import type { PodSource } from './pods/pod.ts';
 import { parseSelector } from './pods/selector.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
-import type { Labels, SampleSink } from './types.ts';
+import { compareStrings, type Labels, type SampleSink } from './types.ts';
 
 export interface AgentOptions {
   flags: FlagValues;
@@ -153,7 +153,7 @@ export class Agent {
   targetsStatus(): unknown {
     const now = Date.now();
     const targets = [...this.scheduler.targets.values()]
-      .sort((a, b) => a.id.localeCompare(b.id))
+      .sort((a, b) => compareStrings(a.id, b.id))
       .map((t) => {
         const interval = this.scheduler.intervalOf(t, now);
         return {

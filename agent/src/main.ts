@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // hifreq-agent command line: parse flags, start the agent, stop on SIGTERM/SIGINT.
 // Recommended: NODE_OPTIONS=--max-semi-space-size=1 (about 10 MB less RSS, no measurable CPU cost;
-// V8 only takes it at start-up, so it cannot be set from here).
+// V8 only takes it at start-up, so it cannot be set from here: the Dockerfile passes it).
+import v8 from 'node:v8';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { FlagError, allFlags, helpText, parseFlags, type FlagValues } from './config/flags.ts';
@@ -29,6 +30,12 @@ async function loadRemoteWrite(flags: FlagValues, logger: pino.Logger, registry:
   }
   return mod.createRemoteWrite(flags, { logger, registry });
 }
+
+// The agent's live heap is small (about 12 MB) but it allocates every second; V8's default heap
+// growth lets garbage pile up to twice that before a full collection. A fixed growth factor of
+// 1.1 (read by V8 at every collection, so it can be set here) keeps the heap close to the live set.
+// HIFREQ_V8_FLAGS replaces it (e.g. "" to keep V8's defaults).
+v8.setFlagsFromString(process.env.HIFREQ_V8_FLAGS ?? '--heap-growing-percent=10');
 
 async function main(argv: string[]): Promise<number> {
   let flags: FlagValues;

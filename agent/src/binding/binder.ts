@@ -15,6 +15,7 @@ import type { Binding } from '../scheduler/target.ts';
 import { PCI_ADDRESS, type NodeDevices } from './devices.ts';
 import type { PidResolver } from './pidresolver.ts';
 import type { PodDevices, PodResourcesClient } from './podresources.ts';
+import { compareStrings } from '../types.ts';
 
 export interface BinderOptions {
   nodeName: string;
@@ -124,7 +125,7 @@ export class Binder {
     const { nodeName, selector, devices } = this.opts;
     const high = this.pods
       .filter((p) => p.nodeName === nodeName && selector(p.labels))
-      .sort((a, b) => podKey(a).localeCompare(podKey(b)));
+      .sort((a, b) => compareStrings(podKey(a), podKey(b)));
     let resources: Map<string, PodDevices> | undefined;
     if (high.length > 0 && this.opts.podResources) {
       try {

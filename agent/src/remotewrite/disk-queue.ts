@@ -36,6 +36,8 @@ interface RecordRef {
   totalBytes: number;
   sampleCount: number;
   minTimestampMs: number;
+  /** The record as appended, kept until it is acknowledged (within MAX_MEMORY_BYTES) so the shipper need not read it back. */
+  body?: RecordBody;
 }
 
 export interface QueuedBatch {
@@ -48,6 +50,12 @@ export interface QueuedBatch {
 const SEGMENT_PATTERN = /^(\d{16})\.seg$/;
 const CURSOR_FILE = 'cursor.json';
 const ROLL_DELIVERED_SEGMENT_BYTES = 1024 * 1024;
+/**
+ * Appended records are also kept in memory up to this many payload bytes (a healthy agent's few
+ * unsent ticks): sending them needs no read back from the segment. A backlog beyond it is read
+ * from disk as before, so memory stays bounded during an outage.
+ */
+const MAX_MEMORY_BYTES = 4 * 1024 * 1024;
 
 /**
  * mkdir -p, one level at a time: Node's recursive mkdir never returns for some paths
@@ -88,6 +96,7 @@ export class DiskQueue {
   private closed = false;
   private readonly segmentBytes: number;
   private highestSeqSeen = 0;
+  private memoryBytes = 0;
 
   private constructor(private readonly options: DiskQueueOptions) {
     this.segmentBytes = Math.min(64 * 1024 * 1024, Math.max(1, Math.ceil(options.maxBytes / 8)));
@@ -177,7 +186,9 @@ export class DiskQueue {
     return { segment: 0, offset: 0 };
   }
 
-  private index(segment: Segment, offset: number, totalBytes: number, body: RecordBody): void {
+  private index(segment: Segment, offset: number, totalBytes: number, body: RecordBody, keepInMemory = false): void {
+    const keep = keepInMemory && this.memoryBytes + body.payload.byteLength <= MAX_MEMORY_BYTES;
+    if (keep) this.memoryBytes += body.payload.byteLength;
     this.records.push({
       id: this.nextRecordId++,
       segment,
@@ -185,9 +196,19 @@ export class DiskQueue {
       totalBytes,
       sampleCount: body.sampleCount,
       minTimestampMs: body.minTimestampMs,
+      body: keep ? body : undefined,
     });
     segment.unacked++;
     this.pendingSamples += body.sampleCount;
+  }
+
+  /** Called for every record that leaves the queue (acknowledged or dropped). */
+  private release(record: RecordRef): void {
+    this.pendingSamples -= record.sampleCount;
+    if (record.body) {
+      this.memoryBytes -= record.body.payload.byteLength;
+      record.body = undefined;
+    }
   }
 
   private async startSegment(seq: number): Promise<void> {
@@ -248,7 +269,7 @@ export class DiskQueue {
       await this.activeHandle.write(framed, 0, framed.byteLength, offset);
       this.active.bytes += framed.byteLength;
       this.totalBytes += framed.byteLength;
-      this.index(this.active, offset, framed.byteLength, body);
+      this.index(this.active, offset, framed.byteLength, body, true);
       if (this.options.fsyncIntervalMs === 0) await this.activeHandle.datasync();
       else this.scheduleFsync();
       this.wake();
@@ -276,7 +297,7 @@ export class DiskQueue {
       droppedSamples += record.sampleCount;
       droppedRecords++;
       oldestTimestampMs = Math.min(oldestTimestampMs, record.minTimestampMs);
-      this.pendingSamples -= record.sampleCount;
+      this.release(record);
     }
     oldest.unacked = 0;
     await this.removeSegment(oldest);
@@ -320,7 +341,7 @@ export class DiskQueue {
       for (let i = this.head; i < this.records.length; i++) {
         const record = this.records[i]!;
         if (batch.payloads.length > 0 && batch.sampleCount + record.sampleCount > maxSamples) break;
-        const body = await this.readRecord(record);
+        const body = record.body ?? (await this.readRecord(record));
         batch.lastRecordId = record.id;
         if (!body) continue;
         batch.payloads.push(Buffer.from(body.payload));
@@ -358,7 +379,7 @@ export class DiskQueue {
       const emptied: Segment[] = [];
       while (this.head < this.records.length && this.records[this.head]!.id <= lastRecordId) {
         const record = this.records[this.head++]!;
-        this.pendingSamples -= record.sampleCount;
+        this.release(record);
         if (--record.segment.unacked === 0 && record.segment !== this.active) emptied.push(record.segment);
       }
       this.compact();
