@@ -40,29 +40,26 @@ export interface SeriesRow {
   median: number | null;
 }
 
-/** The series a harness panel (fake of a Grafana core panel) shows, by panel title. */
+/** The series a harness panel (fake of a Grafana core panel) shows, by panel title; read in one go (panels re-render). */
 export async function panelSeries(page: Page, title: string): Promise<SeriesRow[]> {
   const panel = page.locator('[data-viz-panel-key]', { has: page.getByRole('heading', { name: title, exact: true }) }).first();
-  const rows = panel.getByTestId('harness-series');
-  const n = await rows.count();
-  const out: SeriesRow[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = rows.nth(i);
-    const num = async (attr: string) => {
-      const v = await r.getAttribute(attr);
-      return v === null || v === '' ? null : Number(v);
-    };
-    out.push({
-      name: (await r.getAttribute('data-name')) ?? '',
-      points: (await num('data-points')) ?? 0,
-      max: await num('data-max'),
-      last: await num('data-last'),
-      lastTime: await num('data-last-time'),
-      step: await num('data-step'),
-      median: await num('data-median'),
-    });
-  }
-  return out;
+  return panel.getByTestId('harness-series').evaluateAll((rows) =>
+    rows.map((r) => {
+      const num = (attr: string) => {
+        const v = r.getAttribute(attr);
+        return v === null || v === '' ? null : Number(v);
+      };
+      return {
+        name: r.getAttribute('data-name') ?? '',
+        points: num('data-points') ?? 0,
+        max: num('data-max'),
+        last: num('data-last'),
+        lastTime: num('data-last-time'),
+        step: num('data-step'),
+        median: num('data-median'),
+      };
+    })
+  );
 }
 
 // When a spec fails, say what the page itself reported (errors caught by error boundaries,

@@ -95,11 +95,12 @@ test('Live adds a new second to the open panel', async ({ page }) => {
   await expect
     .poll(() => page.evaluate(() => (window as any).__harness.livePackets as number), { message: 'Live stream packets reach the page', timeout: 60_000 })
     .toBeGreaterThanOrEqual(1);
-  const first = (await panelSeries(page, 'IB receive per node')).find((s) => s.name.includes(alpha.node));
-  expect(first, 'the panel shows the node of alpha').toBeTruthy();
+  const nodeSeries = async () => (await panelSeries(page, 'IB receive per node')).find((s) => s.name.includes(alpha.node));
+  await expect.poll(async () => (await nodeSeries())?.points ?? 0, { message: 'the live panel shows the node of alpha', timeout: 60_000 }).toBeGreaterThan(0);
+  const first = await nodeSeries();
   const packets = await page.evaluate(() => (window as any).__harness.livePackets as number);
   await expect.poll(() => page.evaluate(() => (window as any).__harness.livePackets as number)).toBeGreaterThanOrEqual(packets + 3);
-  const later = (await panelSeries(page, 'IB receive per node')).find((s) => s.name.includes(alpha.node))!;
+  const later = (await nodeSeries())!;
   // Each packet is one new second: three packets later the newest point is at least 3 s newer.
   expect((later.lastTime ?? 0) - (first!.lastTime ?? 0)).toBeGreaterThanOrEqual(3000);
   expect(Math.abs((later.median ?? 0) - 8 * sc.ibBytesPerSecond) / (8 * sc.ibBytesPerSecond)).toBeLessThan(0.05);
