@@ -21,7 +21,10 @@ function grafana(rules: unknown[]) {
       throw { status: 404, data: { message: 'not found' } };
     }
     if (req.method === 'DELETE') {
-      rules.splice(rules.findIndex((r: any) => req.url.endsWith(r.uid)), 1);
+      rules.splice(
+        rules.findIndex((r: any) => req.url.endsWith(r.uid)),
+        1
+      );
       return undefined;
     }
     if (key === 'POST /api/v1/provisioning/alert-rules') {
@@ -37,21 +40,38 @@ function grafana(rules: unknown[]) {
 }
 
 test('lists existing HiFreq rules and removes one', async () => {
-  const existing = renderApiRule({ templateId: 'ib-errors', scope: { cluster: 'gpu-east', job: 'llama' }, params: { maxErrors: 3 } });
+  const existing = renderApiRule({
+    templateId: 'ib-errors',
+    scope: { cluster: 'gpu-east', job: 'llama' },
+    params: { maxErrors: 3 },
+  });
   const { api, sent } = grafana([existing]);
   render(<AlertsPage api={api} />);
   const table = await screen.findByTestId('hifreq-alert-rules');
   const cells = Array.from(table.querySelectorAll('tbody tr td')).map((td) => td.textContent);
-  expect(cells.slice(0, 6)).toEqual(['IB symbol or port errors increasing (cluster gpu-east, job llama)', 'ib-errors', 'gpu-east', 'llama', 'maxErrors=3', 'warning']);
+  expect(cells.slice(0, 6)).toEqual([
+    'IB symbol or port errors increasing (cluster gpu-east, job llama)',
+    'ib-errors',
+    'gpu-east',
+    'llama',
+    'maxErrors=3',
+    'warning',
+  ]);
   expect(table.querySelector('tbody a')?.getAttribute('href')).toBe(`/alerting/grafana/${existing.uid}/view`);
 
   fireEvent.click(screen.getByRole('button', { name: 'Delete' }));
   await act(async () => {
     fireEvent.click(screen.getAllByRole('button', { name: 'Delete' }).at(-1)!);
   });
-  await waitFor(() => expect(screen.getByTestId('hifreq-alert-message').textContent).toBe(`Deleted "${existing.title}".`));
+  await waitFor(() =>
+    expect(screen.getByTestId('hifreq-alert-message').textContent).toBe(`Deleted "${existing.title}".`)
+  );
   expect(sent.filter((r) => r.method === 'DELETE')).toEqual([
-    { method: 'DELETE', url: `/api/v1/provisioning/alert-rules/${existing.uid}`, headers: { 'X-Disable-Provenance': 'true' } },
+    {
+      method: 'DELETE',
+      url: `/api/v1/provisioning/alert-rules/${existing.uid}`,
+      headers: { 'X-Disable-Provenance': 'true' },
+    },
   ]);
 });
 
@@ -80,9 +100,20 @@ test('shows every problem, then saves a valid rule through the provisioning API'
   await act(async () => {
     fireEvent.click(screen.getByRole('button', { name: /Save rule/ }));
   });
-  await waitFor(() => expect(screen.getByTestId('hifreq-alert-message').textContent).toBe('Saved "IB link down or flapping (cluster gpu-east, job llama)".'));
+  await waitFor(() =>
+    expect(screen.getByTestId('hifreq-alert-message').textContent).toBe(
+      'Saved "IB link down or flapping (cluster gpu-east, job llama)".'
+    )
+  );
   const post = sent.find((r) => r.method === 'POST');
   expect(post?.headers).toEqual({ 'X-Disable-Provenance': 'true' });
-  expect(post?.data).toEqual(renderApiRule({ templateId: 'ib-link-flap', scope: { cluster: 'gpu-east', job: 'llama' }, params: { maxDowns: 2 }, severity: 'critical' }));
+  expect(post?.data).toEqual(
+    renderApiRule({
+      templateId: 'ib-link-flap',
+      scope: { cluster: 'gpu-east', job: 'llama' },
+      params: { maxDowns: 2 },
+      severity: 'critical',
+    })
+  );
   expect((await screen.findByTestId('hifreq-alert-rules')).querySelectorAll('tbody tr')).toHaveLength(1);
 });

@@ -2,7 +2,19 @@
 // alerting provisioning API, list the HiFreq rules that exist, and remove them. Rules made here
 // live in the folder "HiFreq alerts" and stay editable in Grafana's alerting UI.
 import React, { useCallback, useEffect, useMemo, useState } from 'react';
-import { Alert, Button, ConfirmButton, Field, Input, LinkButton, RadioButtonGroup, Stack, Text, getInputStyles, useTheme2 } from '@grafana/ui';
+import {
+  Alert,
+  Button,
+  ConfirmButton,
+  Field,
+  Input,
+  LinkButton,
+  RadioButtonGroup,
+  Stack,
+  Text,
+  getInputStyles,
+  useTheme2,
+} from '@grafana/ui';
 import { TEMPLATES, getTemplate } from './catalog';
 import { renderRule } from './render';
 import { AlertingApi, type HiFreqRule } from './api';
@@ -52,10 +64,31 @@ export function AlertsPage({ api: given }: AlertsPageProps) {
   }, [api]);
 
   useEffect(() => {
-    reload();
-  }, [reload]);
+    let cancelled = false;
+    api.list().then(
+      (list) => {
+        if (!cancelled) {
+          setRules(list);
+          setListError(undefined);
+        }
+      },
+      (e) => {
+        if (!cancelled) {
+          setListError((e as Error).message);
+        }
+      }
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [api]);
 
-  const input = { templateId, scope: { cluster, job: template.scope === 'job' ? job : '*' }, params: parseParams(paramText), severity };
+  const input = {
+    templateId,
+    scope: { cluster, job: template.scope === 'job' ? job : '*' },
+    params: parseParams(paramText),
+    severity,
+  };
   let preview: RuleCore | undefined;
   let problems: string[] = [];
   try {
@@ -76,7 +109,11 @@ export function AlertsPage({ api: given }: AlertsPageProps) {
     setMessage(undefined);
     try {
       const saved = await api.instantiate(input);
-      setMessage({ kind: 'success', text: `Saved "${saved.title ?? preview?.title}".`, uid: saved.uid ?? preview?.uid });
+      setMessage({
+        kind: 'success',
+        text: `Saved "${saved.title ?? preview?.title}".`,
+        uid: saved.uid ?? preview?.uid,
+      });
       await reload();
     } catch (e) {
       setMessage({ kind: 'error', text: (e as Error).message });
@@ -100,7 +137,12 @@ export function AlertsPage({ api: given }: AlertsPageProps) {
     <Stack direction="column" gap={2}>
       <Text element="h2">Create an alert rule from a template</Text>
       <Field label="Template" description={template.help}>
-        <select aria-label="Template" className={inputStyles.input} value={templateId} onChange={(e) => chooseTemplate(e.currentTarget.value)}>
+        <select
+          aria-label="Template"
+          className={inputStyles.input}
+          value={templateId}
+          onChange={(e) => chooseTemplate(e.currentTarget.value)}
+        >
           {TEMPLATES.map((t) => (
             <option key={t.id} value={t.id}>
               {t.title}
@@ -110,15 +152,29 @@ export function AlertsPage({ api: given }: AlertsPageProps) {
       </Field>
       <Stack direction="row" gap={2}>
         <Field label="Cluster" description="Exact name, several as a|b, /regex/, or * for all clusters">
-          <Input aria-label="Cluster" value={cluster} placeholder="gpu-east" onChange={(e) => setCluster(e.currentTarget.value)} />
+          <Input
+            aria-label="Cluster"
+            value={cluster}
+            placeholder="gpu-east"
+            onChange={(e) => setCluster(e.currentTarget.value)}
+          />
         </Field>
         {template.scope === 'job' && (
           <Field label="Job" description="Exact job_name, several as a|b, /regex/, or * for all jobs">
-            <Input aria-label="Job" value={job} placeholder="llama-pretrain" onChange={(e) => setJob(e.currentTarget.value)} />
+            <Input
+              aria-label="Job"
+              value={job}
+              placeholder="llama-pretrain"
+              onChange={(e) => setJob(e.currentTarget.value)}
+            />
           </Field>
         )}
         <Field label="Severity">
-          <RadioButtonGroup options={SEVERITIES.map((s) => ({ label: s, value: s }))} value={severity} onChange={(v) => setSeverity(v)} />
+          <RadioButtonGroup
+            options={SEVERITIES.map((s) => ({ label: s, value: s }))}
+            value={severity}
+            onChange={(v) => setSeverity(v)}
+          />
         </Field>
       </Stack>
       <Stack direction="row" gap={2} wrap="wrap">
@@ -197,7 +253,11 @@ export function AlertsPage({ api: given }: AlertsPageProps) {
                 <td>{r.templateId}</td>
                 <td>{r.scope.cluster}</td>
                 <td>{r.scope.job}</td>
-                <td>{Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(', ')}</td>
+                <td>
+                  {Object.entries(r.params)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(', ')}
+                </td>
                 <td>{r.severity}</td>
                 <td>
                   {r.provenance === 'file' ? (

@@ -24,7 +24,11 @@ function recorder(replies: Record<string, Reply[]>) {
   return { sent, http };
 }
 
-const input = { templateId: 'ib-errors', scope: { cluster: 'gpu-east', job: 'llama-pretrain' }, params: { maxErrors: 5 } };
+const input = {
+  templateId: 'ib-errors',
+  scope: { cluster: 'gpu-east', job: 'llama-pretrain' },
+  params: { maxErrors: 5 },
+};
 const rule = renderApiRule(input);
 const ruleUrl = `/api/v1/provisioning/alert-rules/${rule.uid}`;
 const groupUrl = '/api/v1/provisioning/folder/hifreq-alerts/rule-groups/hifreq-instances';
@@ -35,7 +39,9 @@ test('instantiating a template creates the folder, posts the rule without proven
     'POST /api/folders': [{ status: 200, data: { uid: 'hifreq-alerts' } }],
     [`GET ${ruleUrl}`]: [{ status: 404, data: {} }],
     'POST /api/v1/provisioning/alert-rules': [{ status: 201, data: rule }],
-    [`GET ${groupUrl}`]: [{ status: 200, data: { title: 'hifreq-instances', folderUid: 'hifreq-alerts', interval: 10, rules: [rule] } }],
+    [`GET ${groupUrl}`]: [
+      { status: 200, data: { title: 'hifreq-instances', folderUid: 'hifreq-alerts', interval: 10, rules: [rule] } },
+    ],
     [`PUT ${groupUrl}`]: [{ status: 200, data: {} }],
   });
   await new AlertingApi(http).instantiate(input);
@@ -43,7 +49,12 @@ test('instantiating a template creates the folder, posts the rule without proven
     { method: 'GET', url: '/api/folders/hifreq-alerts' },
     { method: 'POST', url: '/api/folders', data: { uid: 'hifreq-alerts', title: 'HiFreq alerts' } },
     { method: 'GET', url: ruleUrl },
-    { method: 'POST', url: '/api/v1/provisioning/alert-rules', data: rule, headers: { 'X-Disable-Provenance': 'true' } },
+    {
+      method: 'POST',
+      url: '/api/v1/provisioning/alert-rules',
+      data: rule,
+      headers: { 'X-Disable-Provenance': 'true' },
+    },
     { method: 'GET', url: groupUrl },
     {
       method: 'PUT',
@@ -62,7 +73,12 @@ test('instantiating the same template and scope again updates the rule in place'
     [`GET ${groupUrl}`]: [{ status: 200, data: { interval: 60 } }],
   });
   await new AlertingApi(http).instantiate(input);
-  expect(sent.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /api/folders/hifreq-alerts', `GET ${ruleUrl}`, `PUT ${ruleUrl}`, `GET ${groupUrl}`]);
+  expect(sent.map((r) => `${r.method} ${r.url}`)).toEqual([
+    'GET /api/folders/hifreq-alerts',
+    `GET ${ruleUrl}`,
+    `PUT ${ruleUrl}`,
+    `GET ${groupUrl}`,
+  ]);
 });
 
 test('invalid parameters fail before any request', async () => {
@@ -77,7 +93,9 @@ test('a refused write says why and what to do', async () => {
   const { http } = recorder({
     'GET /api/folders/hifreq-alerts': [{ status: 200, data: {} }],
     [`GET ${ruleUrl}`]: [{ status: 404, data: {} }],
-    'POST /api/v1/provisioning/alert-rules': [{ status: 403, data: { message: 'permissions to create alert rules denied' } }],
+    'POST /api/v1/provisioning/alert-rules': [
+      { status: 403, data: { message: 'permissions to create alert rules denied' } },
+    ],
   });
   await expect(new AlertingApi(http).instantiate(input)).rejects.toThrow(
     'Could not create the rule "IB symbol or port errors increasing (cluster gpu-east, job llama-pretrain)" (HTTP 403): permissions to create alert rules denied. ' +
@@ -117,11 +135,18 @@ test('listing keeps HiFreq rules only, sorted, with template, scope and paramete
 });
 
 test('removing sends DELETE without provenance; a missing rule says to reload', async () => {
-  const { sent, http } = recorder({ [`DELETE ${ruleUrl}`]: [{ status: 204, data: undefined }, { status: 404, data: { message: 'rule not found' } }] });
+  const { sent, http } = recorder({
+    [`DELETE ${ruleUrl}`]: [
+      { status: 204, data: undefined },
+      { status: 404, data: { message: 'rule not found' } },
+    ],
+  });
   const api = new AlertingApi(http);
   await api.remove(rule.uid);
   expect(sent).toEqual([{ method: 'DELETE', url: ruleUrl, headers: { 'X-Disable-Provenance': 'true' } }]);
-  await expect(api.remove(rule.uid)).rejects.toThrow(`Could not delete the rule ${rule.uid} (HTTP 404): rule not found. It no longer exists: reload the list.`);
+  await expect(api.remove(rule.uid)).rejects.toThrow(
+    `Could not delete the rule ${rule.uid} (HTTP 404): rule not found. It no longer exists: reload the list.`
+  );
 });
 
 test('an unreachable Grafana', () => {

@@ -137,7 +137,11 @@ export class AlertingApi {
       }
     }
     try {
-      await this.http({ method: 'POST', url: '/api/folders', data: { uid: INSTANCE_FOLDER_UID, title: INSTANCE_FOLDER_TITLE } });
+      await this.http({
+        method: 'POST',
+        url: '/api/folders',
+        data: { uid: INSTANCE_FOLDER_UID, title: INSTANCE_FOLDER_TITLE },
+      });
     } catch (e) {
       throw explain(`create the folder "${INSTANCE_FOLDER_TITLE}"`, e);
     }
@@ -184,7 +188,12 @@ export class AlertingApi {
     try {
       const group = (await this.http({ method: 'GET', url })) as { interval?: number };
       if (group.interval !== GROUP_INTERVAL_SECONDS) {
-        await this.http({ method: 'PUT', url, data: { ...group, interval: GROUP_INTERVAL_SECONDS }, headers: PROVENANCE_HEADERS });
+        await this.http({
+          method: 'PUT',
+          url,
+          data: { ...group, interval: GROUP_INTERVAL_SECONDS },
+          headers: PROVENANCE_HEADERS,
+        });
       }
     } catch (e) {
       throw explain(`set the evaluation interval of group "${INSTANCE_GROUP}" to ${GROUP_INTERVAL_SECONDS}s`, e);
@@ -193,7 +202,11 @@ export class AlertingApi {
 
   async remove(uid: string): Promise<void> {
     try {
-      await this.http({ method: 'DELETE', url: `/api/v1/provisioning/alert-rules/${uid}`, headers: PROVENANCE_HEADERS });
+      await this.http({
+        method: 'DELETE',
+        url: `/api/v1/provisioning/alert-rules/${uid}`,
+        headers: PROVENANCE_HEADERS,
+      });
     } catch (e) {
       throw explain(`delete the rule ${uid}`, e);
     }

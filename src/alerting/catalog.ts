@@ -33,7 +33,16 @@ function param(
 }
 
 const windowParam = (def: number, what: string) =>
-  param('window', 'Window', 's', def, 5, 3600, true, `${what} Must be at least 5 s: VictoriaMetrics widens shorter rate windows on 1 s data.`);
+  param(
+    'window',
+    'Window',
+    's',
+    def,
+    5,
+    3600,
+    true,
+    `${what} Must be at least 5 s: VictoriaMetrics widens shorter rate windows on 1 s data.`
+  );
 
 function jobSel(s: Scope): string[] {
   return [matcher('cluster', s.cluster), matcher('job_name', s.job)];
@@ -69,7 +78,18 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     scope: 'job',
     severity: 'critical',
     dimensions: PORT_DIMS,
-    params: [param('maxDowns', 'Link-down events per minute', 'count', 0, 0, 1000, true, 'Fires when the port went down more often than this within a minute, or is not ACTIVE.')],
+    params: [
+      param(
+        'maxDowns',
+        'Link-down events per minute',
+        'count',
+        0,
+        0,
+        1000,
+        true,
+        'Fires when the port went down more often than this within a minute, or is not ACTIVE.'
+      ),
+    ],
     condition: (_p, s) => ({
       expr: `increase(${selector('node_infiniband_link_downed_total', jobSel(s))}[1m]) + (${selector('node_infiniband_state_id', jobSel(s))} != bool 4)`,
       modelJob: s.job,
@@ -78,7 +98,8 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     threshold: (p) => ({ type: 'gt', value: p.maxDowns }),
     noDataState: 'OK',
     execErrState: 'Error',
-    summary: 'IB link {{ $labels.device }} port {{ $labels.port }} on {{ $labels.node }} went down or is not ACTIVE (job {{ $labels.job_name }}, cluster {{ $labels.cluster }})',
+    summary:
+      'IB link {{ $labels.device }} port {{ $labels.port }} on {{ $labels.node }} went down or is not ACTIVE (job {{ $labels.job_name }}, cluster {{ $labels.cluster }})',
     description: (p) =>
       `Link-down events in a minute plus 1 while the port is not ACTIVE: {{ $values.B.Value }} (fires above ${p.maxDowns}). ${jobLink}`,
     runbook:
@@ -91,7 +112,18 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     scope: 'job',
     severity: 'warning',
     dimensions: PORT_DIMS,
-    params: [param('maxErrors', 'Errors per minute', 'count', 0, 0, 1e9, true, 'Fires when symbol errors plus port receive errors in a minute exceed this.')],
+    params: [
+      param(
+        'maxErrors',
+        'Errors per minute',
+        'count',
+        0,
+        0,
+        1e9,
+        true,
+        'Fires when symbol errors plus port receive errors in a minute exceed this.'
+      ),
+    ],
     condition: (_p, s) => ({
       expr: `sum by (cluster,job_name,node,device,port) (increase(${selector(['node_infiniband_symbol_error_total', 'node_infiniband_port_errors_received_total'], jobSel(s))}[1m]))`,
       modelJob: s.job,
@@ -100,8 +132,10 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     threshold: (p) => ({ type: 'gt', value: p.maxErrors }),
     noDataState: 'OK',
     execErrState: 'Error',
-    summary: 'IB errors on {{ $labels.device }} port {{ $labels.port }} of {{ $labels.node }} (job {{ $labels.job_name }}, cluster {{ $labels.cluster }})',
-    description: (p) => `{{ $values.B.Value }} symbol/port receive errors within a minute (fires above ${p.maxErrors}). ${jobLink}`,
+    summary:
+      'IB errors on {{ $labels.device }} port {{ $labels.port }} of {{ $labels.node }} (job {{ $labels.job_name }}, cluster {{ $labels.cluster }})',
+    description: (p) =>
+      `{{ $values.B.Value }} symbol/port receive errors within a minute (fires above ${p.maxErrors}). ${jobLink}`,
     runbook:
       'Rising symbol errors point at the physical link: reseat or replace the cable/transceiver, check the switch port counters (`perfquery`), and compare with the other end. Errors on many ports of one switch point at the switch.',
   },
@@ -112,7 +146,18 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     scope: 'job',
     severity: 'warning',
     dimensions: PORT_DIMS,
-    params: [param('ratio', 'Transmit wait ratio', 'ratio', 0.1, 0.001, 1, false, 'Fires when, in any second of the window, the wait ratio exceeds this (0..1).')],
+    params: [
+      param(
+        'ratio',
+        'Transmit wait ratio',
+        'ratio',
+        0.1,
+        0.001,
+        1,
+        false,
+        'Fires when, in any second of the window, the wait ratio exceeds this (0..1).'
+      ),
+    ],
     condition: (_p, s) => {
       const wait = perSecond(selector('node_infiniband_port_transmit_wait_total', jobSel(s)));
       const words = `${perSecond(selector(IB_TX, jobSel(s)))} / 4`;
@@ -122,8 +167,10 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     threshold: (p) => ({ type: 'gt', value: p.ratio }),
     noDataState: 'OK',
     execErrState: 'Error',
-    summary: 'IB congestion on {{ $labels.device }} port {{ $labels.port }} of {{ $labels.node }} (job {{ $labels.job_name }}, cluster {{ $labels.cluster }})',
-    description: (p) => `Peak per-second transmit wait ratio {{ $values.B.Value }} (fires above ${p.ratio}). ${jobLink}`,
+    summary:
+      'IB congestion on {{ $labels.device }} port {{ $labels.port }} of {{ $labels.node }} (job {{ $labels.job_name }}, cluster {{ $labels.cluster }})',
+    description: (p) =>
+      `Peak per-second transmit wait ratio {{ $values.B.Value }} (fires above ${p.ratio}). ${jobLink}`,
     runbook:
       'Look for the congestion tree: which ports of the job wait at the same seconds, and which switch they share. Check adaptive routing and congestion control settings, and other jobs sharing the switches. One port alone waiting points at a slow receiver on the other end.',
   },
@@ -136,7 +183,16 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     dimensions: ['cluster', 'job_name', 'node', 'device'],
     params: [
       param('seconds', 'Sustained for', 's', 5, 1, 60, true, 'Number of consecutive seconds that must all have drops.'),
-      param('minDropsPerSecond', 'Drops per second', 'packets/s', 0, 0, 1e9, false, 'Fires when drops per second exceed this in every one of those seconds.'),
+      param(
+        'minDropsPerSecond',
+        'Drops per second',
+        'packets/s',
+        0,
+        0,
+        1e9,
+        false,
+        'Fires when drops per second exceed this in every one of those seconds.'
+      ),
     ],
     condition: (p, s) => {
       const drops = `${perSecond(selector('node_network_receive_drop_total', jobSel(s)))} + ${perSecond(selector('node_network_transmit_drop_total', jobSel(s)))}`;
@@ -146,7 +202,8 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     threshold: (p) => ({ type: 'gt', value: p.minDropsPerSecond }),
     noDataState: 'OK',
     execErrState: 'Error',
-    summary: 'Sustained packet drops on {{ $labels.device }} of {{ $labels.node }} (job {{ $labels.job_name }}, cluster {{ $labels.cluster }})',
+    summary:
+      'Sustained packet drops on {{ $labels.device }} of {{ $labels.node }} (job {{ $labels.job_name }}, cluster {{ $labels.cluster }})',
     description: (p) =>
       `At least {{ $values.B.Value }} drops/s in each of ${p.seconds} consecutive seconds (fires above ${p.minDropsPerSecond}). ${jobLink}`,
     runbook:
@@ -161,7 +218,16 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     dimensions: ['cluster', 'job_name', 'node'],
     params: [
       param('seconds', 'Sustained for', 's', 5, 1, 60, true, 'Number of consecutive seconds that must all have drops.'),
-      param('minDropsPerSecond', 'Drops per second', 'packets/s', 0, 0, 1e9, false, 'Fires when drops per second exceed this in every one of those seconds.'),
+      param(
+        'minDropsPerSecond',
+        'Drops per second',
+        'packets/s',
+        0,
+        0,
+        1e9,
+        false,
+        'Fires when drops per second exceed this in every one of those seconds.'
+      ),
     ],
     condition: (p, s) => {
       const drops = `sum by (cluster,node) (${perSecond(selector('node_softnet_dropped_total', clusterSel(s)))})`;
@@ -174,7 +240,8 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     threshold: (p) => ({ type: 'gt', value: p.minDropsPerSecond }),
     noDataState: 'OK',
     execErrState: 'Error',
-    summary: 'Sustained softnet drops on {{ $labels.node }} (job {{ $labels.job_name }}, cluster {{ $labels.cluster }})',
+    summary:
+      'Sustained softnet drops on {{ $labels.node }} (job {{ $labels.job_name }}, cluster {{ $labels.cluster }})',
     description: (p) =>
       `At least {{ $values.B.Value }} softnet drops/s in each of ${p.seconds} consecutive seconds (fires above ${p.minDropsPerSecond}). ${jobLink}`,
     runbook:
@@ -188,7 +255,16 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     severity: 'warning',
     dimensions: ['cluster', 'job_name', 'node'],
     params: [
-      param('retransPerSecond', 'Retransmits per second', 'segments/s', 100, 0, 1e9, false, 'Fires when the retransmit rate over the window exceeds this.'),
+      param(
+        'retransPerSecond',
+        'Retransmits per second',
+        'segments/s',
+        100,
+        0,
+        1e9,
+        false,
+        'Fires when the retransmit rate over the window exceeds this.'
+      ),
       windowParam(10, 'Window of the rate.'),
     ],
     condition: (p, s) => ({
@@ -200,7 +276,8 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     noDataState: 'OK',
     execErrState: 'Error',
     summary: 'TCP retransmits high on {{ $labels.node }} (job {{ $labels.job_name }}, cluster {{ $labels.cluster }})',
-    description: (p) => `Peak {{ $values.B.Value }} retransmitted segments/s over ${p.window}s windows (fires above ${p.retransPerSecond}). ${jobLink}`,
+    description: (p) =>
+      `Peak {{ $values.B.Value }} retransmitted segments/s over ${p.window}s windows (fires above ${p.retransPerSecond}). ${jobLink}`,
     runbook:
       'Find the peers with `ss -ti` (retrans column) on the node; check drops and errors of its NICs and softnet; a single remote peer with retransmits points at that peer or the path to it.',
   },
@@ -212,10 +289,28 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     severity: 'critical',
     dimensions: ['cluster', 'job_name'],
     params: [
-      param('fraction', 'Fraction of baseline', 'ratio', 0.2, 0.001, 1, false, 'Fires when throughput falls below this fraction of the baseline.'),
+      param(
+        'fraction',
+        'Fraction of baseline',
+        'ratio',
+        0.2,
+        0.001,
+        1,
+        false,
+        'Fires when throughput falls below this fraction of the baseline.'
+      ),
       windowParam(30, 'Window of the current throughput; make it longer than the compute phase between collectives.'),
       param('baseline', 'Baseline window', 's', 600, 60, 86400, true, 'Window of the baseline (average throughput).'),
-      param('minBaselineBitsPerSecond', 'Minimum baseline', 'bit/s', 1e9, 0, 1e13, false, 'Jobs whose baseline is below this are ignored (idle or starting).'),
+      param(
+        'minBaselineBitsPerSecond',
+        'Minimum baseline',
+        'bit/s',
+        1e9,
+        0,
+        1e13,
+        false,
+        'Jobs whose baseline is below this are ignored (idle or starting).'
+      ),
     ],
     condition: (p, s) => {
       const current = jobThroughput(s, 'cluster,job_name', p.window);
@@ -240,9 +335,27 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     severity: 'warning',
     dimensions: ['cluster', 'job_name', 'node'],
     params: [
-      param('ratio', 'Max / node ratio', 'ratio', 2, 1.01, 1e6, false, 'Fires when the busiest node sends more than this many times what the node sends.'),
+      param(
+        'ratio',
+        'Max / node ratio',
+        'ratio',
+        2,
+        1.01,
+        1e6,
+        false,
+        'Fires when the busiest node sends more than this many times what the node sends.'
+      ),
       windowParam(10, 'Window of the per-node throughput.'),
-      param('minBitsPerSecond', 'Minimum busiest node', 'bit/s', 1e8, 0, 1e13, false, 'Ignored while the busiest node sends less than this (idle job).'),
+      param(
+        'minBitsPerSecond',
+        'Minimum busiest node',
+        'bit/s',
+        1e8,
+        0,
+        1e13,
+        false,
+        'Ignored while the busiest node sends less than this (idle job).'
+      ),
     ],
     condition: (p, s) => {
       const perNode = jobThroughput(s, 'cluster,job_name,node', p.window);
@@ -256,7 +369,8 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     noDataState: 'OK',
     execErrState: 'Error',
     summary: 'Node {{ $labels.node }} straggles in job {{ $labels.job_name }} (cluster {{ $labels.cluster }})',
-    description: (p) => `The busiest node sends {{ $values.B.Value }}× what {{ $labels.node }} sends over ${p.window}s (fires above ${p.ratio}). ${jobLink}`,
+    description: (p) =>
+      `The busiest node sends {{ $values.B.Value }}× what {{ $labels.node }} sends over ${p.window}s (fires above ${p.ratio}). ${jobLink}`,
     runbook:
       'Compare the node with its peers on the job dashboard: link rate (`ib_rate`), errors and congestion of its ports, GPU clocks/throttling, and noisy neighbours. A straggler slows every synchronous step of the job.',
   },
@@ -267,7 +381,18 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     scope: 'cluster',
     severity: 'critical',
     dimensions: ['cluster', 'node'],
-    params: [param('silentSeconds', 'Silent for', 's', 120, 30, 3000, true, 'Fires when the newest sample of the node is older than this.')],
+    params: [
+      param(
+        'silentSeconds',
+        'Silent for',
+        's',
+        120,
+        30,
+        3000,
+        true,
+        'Fires when the newest sample of the node is older than this.'
+      ),
+    ],
     condition: (_p, s) => ({
       expr: `min by (cluster,node) (lag(${selector([NIC_RX, 'node_softnet_processed_total'], clusterSel(s))}[1h]))`,
       modelJob: '*',
@@ -277,7 +402,8 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     noDataState: 'NoData',
     execErrState: 'Error',
     summary: 'HiFreq agent on {{ $labels.node }} (cluster {{ $labels.cluster }}) is silent',
-    description: (p) => `The newest sample of the node is {{ $values.B.Value }}s old (fires above ${p.silentSeconds}s). ${clusterLink}`,
+    description: (p) =>
+      `The newest sample of the node is {{ $values.B.Value }}s old (fires above ${p.silentSeconds}s). ${clusterLink}`,
     runbook:
       'Check the agent pod of the node (`kubectl -n <ns> get pods -o wide | grep <node>`, its logs and `/metrics`: `hifreq_agent_remote_write_*`). A growing queue means VictoriaMetrics is unreachable from the node; samples are kept on disk and arrive when it recovers.',
   },
@@ -288,7 +414,18 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     scope: 'cluster',
     severity: 'critical',
     dimensions: ['cluster'],
-    params: [param('silentSeconds', 'Silent for', 's', 120, 30, 3000, true, 'Fires when the newest sample of the cluster is older than this.')],
+    params: [
+      param(
+        'silentSeconds',
+        'Silent for',
+        's',
+        120,
+        30,
+        3000,
+        true,
+        'Fires when the newest sample of the cluster is older than this.'
+      ),
+    ],
     condition: (_p, s) => ({
       expr: `min by (cluster) (lag(${selector([NIC_RX, 'node_softnet_processed_total'], clusterSel(s))}[1h]))`,
       modelJob: '*',
@@ -298,7 +435,8 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     noDataState: 'NoData',
     execErrState: 'Error',
     summary: 'Cluster {{ $labels.cluster }} sends no HiFreq samples',
-    description: (p) => `The newest sample of the cluster is {{ $values.B.Value }}s old (fires above ${p.silentSeconds}s). ${clusterLink}`,
+    description: (p) =>
+      `The newest sample of the cluster is {{ $values.B.Value }}s old (fires above ${p.silentSeconds}s). ${clusterLink}`,
     runbook:
       'Check the network path from the cluster to VictoriaMetrics (egress, proxy, credentials) and the agent DaemonSet. The agents queue to disk, so data of the gap arrives once the path is back.',
   },
@@ -310,7 +448,16 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     severity: 'warning',
     dimensions: ['cluster', 'node', 'url'],
     params: [
-      param('growthBytes', 'Growth', 'bytes', 1048576, 1, 1e12, true, 'Fires when the queue grew by more than this over the window.'),
+      param(
+        'growthBytes',
+        'Growth',
+        'bytes',
+        1048576,
+        1,
+        1e12,
+        true,
+        'Fires when the queue grew by more than this over the window.'
+      ),
       param('window', 'Window', 's', 300, 30, 86400, true, 'Window over which the growth is measured.'),
     ],
     condition: (p, s) => ({
@@ -322,7 +469,8 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     noDataState: 'OK',
     execErrState: 'Error',
     summary: 'Remote-write queue of the agent on {{ $labels.node }} (cluster {{ $labels.cluster }}) grows',
-    description: (p) => `The queue for {{ $labels.url }} grew by {{ humanize1024 $values.B.Value }}B within ${p.window}s (fires above ${p.growthBytes} B). ${clusterLink}`,
+    description: (p) =>
+      `The queue for {{ $labels.url }} grew by {{ humanize1024 $values.B.Value }}B within ${p.window}s (fires above ${p.growthBytes} B). ${clusterLink}`,
     runbook:
       'Look at the agent log and `hifreq_agent_remote_write_requests_total{outcome}`: rejects (4xx) mean a configuration or auth problem, retries mean the URL is down or throttling (429). Check free space of the queue directory before it fills (`--remote-write.max-queue-bytes`).',
   },

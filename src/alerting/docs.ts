@@ -22,7 +22,14 @@ export function templatesMarkdown(): string {
     for (const p of t.params) {
       out.push(`  - \`${p.name}\` (${p.unit}, default ${p.default}, ${p.min} to ${p.max}): ${p.description}`);
     }
-    out.push(`- Query with the defaults for cluster \`gpu-east\`${t.scope === 'job' ? ' and job `llama-pretrain`' : ''}:`, '', '  ```', `  ${example.expr}`, '  ```', '');
+    out.push(
+      `- Query with the defaults for cluster \`gpu-east\`${t.scope === 'job' ? ' and job `llama-pretrain`' : ''}:`,
+      '',
+      '  ```',
+      `  ${example.expr}`,
+      '  ```',
+      ''
+    );
     out.push(`- Runbook: ${t.runbook}`, '');
   }
   return out.join('\n');
@@ -33,7 +40,9 @@ export function withTemplates(doc: string): string {
   const b = doc.indexOf(DOCS_BEGIN);
   const e = doc.indexOf(DOCS_END);
   if (b < 0 || e < b) {
-    throw new Error(`${DOCS_FILE} lacks the markers ${DOCS_BEGIN} ... ${DOCS_END}: put them where the template reference goes.`);
+    throw new Error(
+      `${DOCS_FILE} lacks the markers ${DOCS_BEGIN} ... ${DOCS_END}: put them where the template reference goes.`
+    );
   }
   return doc.slice(0, b + DOCS_BEGIN.length) + '\n\n' + templatesMarkdown() + '\n' + doc.slice(e);
 }

@@ -59,7 +59,12 @@ function ruleProblems(rule: RuleCore): string[] {
   if (!/^\d+[smh]$/.test(rule.for)) {
     p.push(`for ${rule.for}`);
   }
-  if (!rule.labels.severity || !rule.annotations.summary || !rule.annotations.description || !rule.annotations.runbook) {
+  if (
+    !rule.labels.severity ||
+    !rule.annotations.summary ||
+    !rule.annotations.description ||
+    !rule.annotations.runbook
+  ) {
     p.push('labels/annotations');
   }
   return p;
@@ -68,7 +73,10 @@ function ruleProblems(rule: RuleCore): string[] {
 describe('every template renders to a valid Grafana rule', () => {
   test.each(TEMPLATES.map((t) => [t.id]))('%s', (id) => {
     const t = getTemplate(id);
-    const rule = renderRule({ templateId: id, scope: { cluster: 'gpu-east', job: t.scope === 'job' ? 'llama-pretrain' : '*' } });
+    const rule = renderRule({
+      templateId: id,
+      scope: { cluster: 'gpu-east', job: t.scope === 'job' ? 'llama-pretrain' : '*' },
+    });
     expect(ruleProblems(rule)).toEqual([]);
     const a = rule.data[0];
     expect(a.relativeTimeRange).toEqual({ from: 90, to: 0 });
@@ -80,13 +88,17 @@ describe('every template renders to a valid Grafana rule', () => {
       maxDataPoints: 43200,
     });
     expect(rule.labels).toEqual({ severity: t.severity, hifreq_template: id });
-    expect(rule.annotations.hifreq_scope).toBe(JSON.stringify({ cluster: 'gpu-east', job: t.scope === 'job' ? 'llama-pretrain' : '*' }));
+    expect(rule.annotations.hifreq_scope).toBe(
+      JSON.stringify({ cluster: 'gpu-east', job: t.scope === 'job' ? 'llama-pretrain' : '*' })
+    );
     expect(rule.annotations.hifreq_params).toBe(JSON.stringify(defaultParams(t)));
     // The expression carries the scope itself, with the cluster always as a matcher.
     expect((a.model as { expr: string }).expr).toContain('cluster="gpu-east"');
     if (t.scope === 'job') {
       expect((a.model as { expr: string }).expr).toContain('job_name="llama-pretrain"');
-      expect(rule.annotations.description).toContain('var-cluster={{ urlquery $labels.cluster }}&var-job={{ urlquery $labels.job_name }}');
+      expect(rule.annotations.description).toContain(
+        'var-cluster={{ urlquery $labels.cluster }}&var-job={{ urlquery $labels.job_name }}'
+      );
     } else {
       expect((a.model as { expr: string }).expr).not.toContain('job_name');
       expect(rule.annotations.description).toContain('var-cluster={{ urlquery $labels.cluster }}');
@@ -99,7 +111,12 @@ describe('every template renders to a valid Grafana rule', () => {
 
 describe('exact rendering', () => {
   test('ib-congestion for a cluster and job with chosen parameters', () => {
-    const rule = renderRule({ templateId: 'ib-congestion', scope: { cluster: 'gpu-east', job: 'llama-pretrain' }, params: { ratio: 0.25 }, severity: 'critical' });
+    const rule = renderRule({
+      templateId: 'ib-congestion',
+      scope: { cluster: 'gpu-east', job: 'llama-pretrain' },
+      params: { ratio: 0.25 },
+      severity: 'critical',
+    });
     const sel = (m: string) => `${m}{cluster="gpu-east",job_name="llama-pretrain"}`;
     const ps = (m: string) => `clamp_min(${sel(m)} - ${sel(m)} offset 1s, 0)`;
     const wait = ps('node_infiniband_port_transmit_wait_total');
@@ -128,7 +145,14 @@ describe('exact rendering', () => {
           refId: 'B',
           relativeTimeRange: { from: 0, to: 0 },
           datasourceUid: '__expr__',
-          model: { refId: 'B', datasource: { type: '__expr__', uid: '__expr__' }, type: 'reduce', expression: 'A', reducer: 'max', settings: { mode: 'dropNN' } },
+          model: {
+            refId: 'B',
+            datasource: { type: '__expr__', uid: '__expr__' },
+            type: 'reduce',
+            expression: 'A',
+            reducer: 'max',
+            settings: { mode: 'dropNN' },
+          },
         },
         {
           refId: 'C',
@@ -148,7 +172,8 @@ describe('exact rendering', () => {
       for: '0s',
       labels: { severity: 'critical', hifreq_template: 'ib-congestion' },
       annotations: {
-        summary: 'IB congestion on {{ $labels.device }} port {{ $labels.port }} of {{ $labels.node }} (job {{ $labels.job_name }}, cluster {{ $labels.cluster }})',
+        summary:
+          'IB congestion on {{ $labels.device }} port {{ $labels.port }} of {{ $labels.node }} (job {{ $labels.job_name }}, cluster {{ $labels.cluster }})',
         description:
           'Peak per-second transmit wait ratio {{ $values.B.Value }} (fires above 0.25). Job dashboard: /d/hifreq-job-network?var-cluster={{ urlquery $labels.cluster }}&var-job={{ urlquery $labels.job_name }}',
         runbook: getTemplate('ib-congestion').runbook,
@@ -171,7 +196,11 @@ describe('exact rendering', () => {
   });
 
   test('softnet-drops joins node-level drops to the job nodes and leaves the job out of the model', () => {
-    const rule = renderRule({ templateId: 'softnet-drops', scope: { cluster: 'c1', job: 'jA' }, params: { seconds: 3, minDropsPerSecond: 2 } });
+    const rule = renderRule({
+      templateId: 'softnet-drops',
+      scope: { cluster: 'c1', job: 'jA' },
+      params: { seconds: 3, minDropsPerSecond: 2 },
+    });
     const s = 'node_softnet_dropped_total{cluster="c1"}';
     expect(rule.data[0].model).toMatchObject({
       cluster: 'c1',
@@ -184,7 +213,11 @@ describe('exact rendering', () => {
   });
 
   test('job-throughput-collapse reduces with min and fires below the fraction', () => {
-    const rule = renderRule({ templateId: 'job-throughput-collapse', scope: { cluster: '*', job: '*' }, params: { fraction: 0.5, minBaselineBitsPerSecond: 8e9 } });
+    const rule = renderRule({
+      templateId: 'job-throughput-collapse',
+      scope: { cluster: '*', job: '*' },
+      params: { fraction: 0.5, minBaselineBitsPerSecond: 8e9 },
+    });
     expect((rule.data[1].model as any).reducer).toBe('min');
     expect((rule.data[2].model as any).conditions[0].evaluator).toEqual({ type: 'lt', params: [0.5] });
     expect((rule.data[0].model as any).expr).toContain(' > 1000000000)');
@@ -197,8 +230,11 @@ describe('exact rendering', () => {
   });
 
   test('scope values use the backend syntax: exact, a|b, /regex/, *', () => {
-    const expr = (cluster: string, job: string) => (renderRule({ templateId: 'ib-errors', scope: { cluster, job } }).data[0].model as any).expr as string;
-    expect(expr('c1', 'llama (v2).*')).toContain('{__name__=~"node_infiniband_symbol_error_total|node_infiniband_port_errors_received_total",cluster="c1",job_name="llama (v2).*"}');
+    const expr = (cluster: string, job: string) =>
+      (renderRule({ templateId: 'ib-errors', scope: { cluster, job } }).data[0].model as any).expr as string;
+    expect(expr('c1', 'llama (v2).*')).toContain(
+      '{__name__=~"node_infiniband_symbol_error_total|node_infiniband_port_errors_received_total",cluster="c1",job_name="llama (v2).*"}'
+    );
     expect(expr('c1|c2', 'a\\.b|c')).toContain('cluster=~"c1|c2",job_name=~"a\\\\.b|c"}');
     expect(expr('/gpu-.+/', '*')).toContain('cluster=~"gpu-.+",job_name=~".+"}');
     expect(expr('/.*/', '/.+/')).toContain('cluster=~".+",job_name=~".+"}');
@@ -213,7 +249,11 @@ describe('exact rendering', () => {
 
   test('an API rule carries folder, group and org', () => {
     const rule = renderApiRule({ templateId: 'ib-errors', scope: { cluster: 'c1', job: 'jA' } });
-    expect({ orgID: rule.orgID, folderUID: rule.folderUID, ruleGroup: rule.ruleGroup }).toEqual({ orgID: 1, folderUID: 'hifreq-alerts', ruleGroup: 'hifreq-instances' });
+    expect({ orgID: rule.orgID, folderUID: rule.folderUID, ruleGroup: rule.ruleGroup }).toEqual({
+      orgID: 1,
+      folderUID: 'hifreq-alerts',
+      ruleGroup: 'hifreq-instances',
+    });
   });
 });
 
@@ -236,7 +276,11 @@ describe('bad input gets a message saying what to do', () => {
   test('every bad parameter and scope value at once', () => {
     expect(
       err(() =>
-        renderRule({ templateId: 'nic-drops', scope: { cluster: '', job: '/a(b/' }, params: { seconds: 2.5, minDropsPerSecond: -1, foo: 1 } as any })
+        renderRule({
+          templateId: 'nic-drops',
+          scope: { cluster: '', job: '/a(b/' },
+          params: { seconds: 2.5, minDropsPerSecond: -1, foo: 1 } as any,
+        })
       )
     ).toBe(
       [
@@ -250,22 +294,24 @@ describe('bad input gets a message saying what to do', () => {
   });
 
   test('a window shorter than 5 s is refused with the reason', () => {
-    expect(err(() => renderRule({ templateId: 'job-imbalance', scope: { cluster: '*', job: '*' }, params: { window: 2 } }))).toBe(
-      'Parameter "window" (Window) must be between 5 and 3600 s, got 2.'
+    expect(
+      err(() => renderRule({ templateId: 'job-imbalance', scope: { cluster: '*', job: '*' }, params: { window: 2 } }))
+    ).toBe('Parameter "window" (Window) must be between 5 and 3600 s, got 2.');
+    expect(getTemplate('job-imbalance').params.find((p) => p.name === 'window')?.description).toContain(
+      'VictoriaMetrics widens shorter rate windows'
     );
-    expect(getTemplate('job-imbalance').params.find((p) => p.name === 'window')?.description).toContain('VictoriaMetrics widens shorter rate windows');
   });
 
   test('NaN, a job on a cluster template, an unknown severity, spaces', () => {
-    expect(err(() => renderRule({ templateId: 'ib-errors', scope: { cluster: '*', job: '*' }, params: { maxErrors: NaN } }))).toBe(
-      'Parameter "maxErrors" (Errors per minute) must be a number in count, got "NaN".'
-    );
+    expect(
+      err(() => renderRule({ templateId: 'ib-errors', scope: { cluster: '*', job: '*' }, params: { maxErrors: NaN } }))
+    ).toBe('Parameter "maxErrors" (Errors per minute) must be a number in count, got "NaN".');
     expect(err(() => renderRule({ templateId: 'cluster-silent', scope: { cluster: '*', job: 'jA' } }))).toBe(
       'Template "cluster-silent" watches whole clusters and takes no job: leave the job empty or *.'
     );
-    expect(err(() => renderRule({ templateId: 'ib-errors', scope: { cluster: '*', job: '*' }, severity: 'page' }))).toBe(
-      'Severity "page" is not known: use one of critical, warning, info.'
-    );
+    expect(
+      err(() => renderRule({ templateId: 'ib-errors', scope: { cluster: '*', job: '*' }, severity: 'page' }))
+    ).toBe('Severity "page" is not known: use one of critical, warning, info.');
     expect(err(() => renderRule({ templateId: 'ib-errors', scope: { cluster: ' c1', job: '*' } }))).toBe(
       'Cluster " c1" has leading or trailing spaces: remove them.'
     );
@@ -284,7 +330,12 @@ describe('provisioning file', () => {
     expect(file.apiVersion).toBe(1);
     expect(file.groups).toHaveLength(1);
     const g = file.groups[0];
-    expect({ orgId: g.orgId, name: g.name, folder: g.folder, interval: g.interval }).toEqual({ orgId: 1, name: 'hifreq-default', folder: 'HiFreq', interval: '1m' });
+    expect({ orgId: g.orgId, name: g.name, folder: g.folder, interval: g.interval }).toEqual({
+      orgId: 1,
+      name: 'hifreq-default',
+      folder: 'HiFreq',
+      interval: '1m',
+    });
     expect(g.rules.map((r: RuleCore) => r.uid)).toEqual(TEMPLATES.map((t) => `hifreq-${t.id}`));
     for (const r of g.rules as RuleCore[]) {
       expect(ruleProblems(r)).toEqual([]);

@@ -152,7 +152,11 @@ export function renderRule(input: RenderInput): RuleCore {
 }
 
 /** A rule for `/api/v1/provisioning/alert-rules`, in the Alerts page's folder and group. */
-export function renderApiRule(input: RenderInput, folderUID = INSTANCE_FOLDER_UID, ruleGroup = INSTANCE_GROUP): ApiRule {
+export function renderApiRule(
+  input: RenderInput,
+  folderUID = INSTANCE_FOLDER_UID,
+  ruleGroup = INSTANCE_GROUP
+): ApiRule {
   return { ...renderRule(input), orgID: 1, folderUID, ruleGroup };
 }
 

@@ -26,13 +26,21 @@ for (const n of ['n1', 'n2', 'n3']) {
 }
 // --- ib-errors (cluster "errs"): 3 symbol errors on n2.
 for (const n of ['n1', 'n2', 'n3']) {
-  data.counter('node_infiniband_symbol_error_total', ibPort('errs', n, 'jA'), n === 'n2' ? during(-30, -30, 3) : () => 0);
+  data.counter(
+    'node_infiniband_symbol_error_total',
+    ibPort('errs', n, 'jA'),
+    n === 'n2' ? during(-30, -30, 3) : () => 0
+  );
   data.counter('node_infiniband_port_errors_received_total', ibPort('errs', n, 'jA'), () => 0);
 }
 // --- ib-congestion (cluster "cong"): 4 GB/s each; n3 waits a third of its time for 2 s.
 for (const n of ['n1', 'n2', 'n3']) {
   data.counter(IB_TX, ibPort('cong', n, 'jA'), () => 4e9);
-  data.counter('node_infiniband_port_transmit_wait_total', ibPort('cong', n, 'jA'), n === 'n3' ? during(-50, -49, 5e8, 1e6) : () => 1e6);
+  data.counter(
+    'node_infiniband_port_transmit_wait_total',
+    ibPort('cong', n, 'jA'),
+    n === 'n3' ? during(-50, -49, 5e8, 1e6) : () => 1e6
+  );
 }
 // --- nic-drops (cluster "drops"): n1 drops for 8 s in a row, n2 only for 2 s, n3 never.
 for (const n of ['n1', 'n2', 'n3']) {
@@ -49,14 +57,24 @@ for (const n of ['n1', 'n2', 'n3', 'n4']) {
   for (const cpu of ['0', '1']) {
     const lbl = { cluster: 'softnet', node: n, cpu };
     const f =
-      n === 'n1' && cpu === '0' ? during(-70, -63, 10) : n === 'n2' && cpu === '1' ? during(-20, -19, 10) : n === 'n4' ? during(-80, -40, 10) : () => 0;
+      n === 'n1' && cpu === '0'
+        ? during(-70, -63, 10)
+        : n === 'n2' && cpu === '1'
+          ? during(-20, -19, 10)
+          : n === 'n4'
+            ? during(-80, -40, 10)
+            : () => 0;
     data.counter('node_softnet_dropped_total', lbl, f);
   }
 }
 // --- tcp-retrans (cluster "tcp"): n2 retransmits 2000/s for 2 s.
 for (const n of ['n1', 'n2', 'n3']) {
   data.counter(IB_RX, ibPort('tcp', n, 'jA'), () => 1e9);
-  data.counter('node_netstat_Tcp_RetransSegs', { cluster: 'tcp', node: n }, n === 'n2' ? during(-40, -39, 2000, 5) : () => 5);
+  data.counter(
+    'node_netstat_Tcp_RetransSegs',
+    { cluster: 'tcp', node: n },
+    n === 'n2' ? during(-40, -39, 2000, 5) : () => 5
+  );
 }
 // --- job-throughput-collapse (cluster "collapse"): jA stalls for 35 s; jB steady; jC is idle (below the minimum baseline) and stalls.
 for (const n of ['n1', 'n2', 'n3']) {
@@ -74,16 +92,32 @@ data.counter(IB_TX, ibPort('imb', 'n4', 'jB'), () => 1e9);
 data.counter('node_network_transmit_bytes_total', nic('imb', 'n5', 'jB'), () => 8e8);
 // --- agent-silent (cluster "silent") and cluster-silent ("dead" vs "alive"): 15 s samples.
 const every15 = { every: 15 };
-data.counter('node_network_receive_bytes_total', { cluster: 'silent', node: 'n1', device: 'eth0' }, () => 1e6, { ...every15, to: -150 });
+data.counter('node_network_receive_bytes_total', { cluster: 'silent', node: 'n1', device: 'eth0' }, () => 1e6, {
+  ...every15,
+  to: -150,
+});
 data.counter('node_network_receive_bytes_total', { cluster: 'silent', node: 'n2', device: 'eth0' }, () => 1e6, every15);
 for (const n of ['n1', 'n2']) {
-  data.counter('node_network_receive_bytes_total', { cluster: 'dead', node: n, device: 'eth0' }, () => 1e6, { ...every15, to: -210 });
+  data.counter('node_network_receive_bytes_total', { cluster: 'dead', node: n, device: 'eth0' }, () => 1e6, {
+    ...every15,
+    to: -210,
+  });
   data.counter('node_softnet_processed_total', { cluster: 'alive', node: n, cpu: '0' }, () => 1e3, every15);
 }
 // --- agent-queue-growing (cluster "queue"): n1's queue grows 10 kB/s for 400 s; n2's stays around 500 kB.
 const url = 'http://vm.example:8428/api/v1/write';
-data.gauge('hifreq_agent_remote_write_queue_bytes', { cluster: 'queue', node: 'n1', url }, (s) => (s < -400 ? 0 : (s + 400) * 1e4), every15);
-data.gauge('hifreq_agent_remote_write_queue_bytes', { cluster: 'queue', node: 'n2', url }, (s) => 5e5 + ((s / 15) % 2) * 1e4, every15);
+data.gauge(
+  'hifreq_agent_remote_write_queue_bytes',
+  { cluster: 'queue', node: 'n1', url },
+  (s) => (s < -400 ? 0 : (s + 400) * 1e4),
+  every15
+);
+data.gauge(
+  'hifreq_agent_remote_write_queue_bytes',
+  { cluster: 'queue', node: 'n2', url },
+  (s) => 5e5 + ((s / 15) % 2) * 1e4,
+  every15
+);
 
 interface Case {
   templateId: string;
@@ -100,7 +134,10 @@ const CASES: Case[] = [
     scope: { cluster: 'flap', job: 'jA' },
     keys: ['cluster', 'job_name', 'node', 'device', 'port'],
     firing: ['cluster=flap,job_name=jA,node=n1,device=mlx5_0,port=1'],
-    quiet: ['cluster=flap,job_name=jA,node=n2,device=mlx5_0,port=1', 'cluster=flap,job_name=jA,node=n3,device=mlx5_0,port=1'],
+    quiet: [
+      'cluster=flap,job_name=jA,node=n2,device=mlx5_0,port=1',
+      'cluster=flap,job_name=jA,node=n3,device=mlx5_0,port=1',
+    ],
   },
   {
     templateId: 'ib-errors',
@@ -157,7 +194,12 @@ const CASES: Case[] = [
     scope: { cluster: 'imb', job: '*' },
     keys: ['cluster', 'job_name', 'node'],
     firing: ['cluster=imb,job_name=jA,node=n3'],
-    quiet: ['cluster=imb,job_name=jA,node=n1', 'cluster=imb,job_name=jA,node=n2', 'cluster=imb,job_name=jB,node=n4', 'cluster=imb,job_name=jB,node=n5'],
+    quiet: [
+      'cluster=imb,job_name=jA,node=n1',
+      'cluster=imb,job_name=jA,node=n2',
+      'cluster=imb,job_name=jB,node=n4',
+      'cluster=imb,job_name=jB,node=n5',
+    ],
   },
   {
     templateId: 'agent-silent',
@@ -218,18 +260,29 @@ describe('template conditions on real VictoriaMetrics with 1 s data', () => {
     expect(new Set(CASES.map((c) => c.templateId))).toEqual(new Set(TEMPLATES.map((t) => t.id)));
   });
 
-  test.each(CASES.map((c) => [`${c.templateId} ${JSON.stringify(c.params ?? {})}`, c] as const))('%s', async (_name, c) => {
-    const rule = renderRule({ templateId: c.templateId, scope: c.scope, params: c.params });
-    const result = await evaluate(rule);
-    const firing = result.filter((r) => r.firing).map((r) => dims(r.labels, c.keys)).sort();
-    const quiet = result.filter((r) => !r.firing).map((r) => dims(r.labels, c.keys)).sort();
-    expect({ firing, quiet }).toEqual({ firing: [...c.firing].sort(), quiet: [...c.quiet].sort() });
-  });
+  test.each(CASES.map((c) => [`${c.templateId} ${JSON.stringify(c.params ?? {})}`, c] as const))(
+    '%s',
+    async (_name, c) => {
+      const rule = renderRule({ templateId: c.templateId, scope: c.scope, params: c.params });
+      const result = await evaluate(rule);
+      const firing = result
+        .filter((r) => r.firing)
+        .map((r) => dims(r.labels, c.keys))
+        .sort();
+      const quiet = result
+        .filter((r) => !r.firing)
+        .map((r) => dims(r.labels, c.keys))
+        .sort();
+      expect({ firing, quiet }).toEqual({ firing: [...c.firing].sort(), quiet: [...c.quiet].sort() });
+    }
+  );
 });
 
 describe('scope', () => {
   test('a job scope that matches nothing evaluates no series', async () => {
-    expect(await evaluate(renderRule({ templateId: 'ib-link-flap', scope: { cluster: 'flap', job: 'jZ' } }))).toEqual([]);
+    expect(await evaluate(renderRule({ templateId: 'ib-link-flap', scope: { cluster: 'flap', job: 'jZ' } }))).toEqual(
+      []
+    );
   });
 
   test('the default rule (all clusters, all jobs) fires for the misbehaving link only', async () => {

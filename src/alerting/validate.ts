@@ -24,7 +24,9 @@ function checkScopeValue(what: 'Cluster' | 'Job', value: string | undefined, pro
   try {
     parseScope(value);
   } catch (e) {
-    problems.push(`${what} ${quote(value)}: ${(e as Error).message}. Write a regex as /regex/, several names as a|b, or use * for ${all}.`);
+    problems.push(
+      `${what} ${quote(value)}: ${(e as Error).message}. Write a regex as /regex/, several names as a|b, or use * for ${all}.`
+    );
   }
 }
 
@@ -34,7 +36,9 @@ export function resolveParams(t: AlertTemplate, given: Partial<ParamValues> = {}
   const known = new Set(t.params.map((p) => p.name));
   for (const name of Object.keys(given)) {
     if (!known.has(name)) {
-      problems.push(`Unknown parameter ${quote(name)} for template ${quote(t.id)}: it takes ${t.params.map((p) => p.name).join(', ')}.`);
+      problems.push(
+        `Unknown parameter ${quote(name)} for template ${quote(t.id)}: it takes ${t.params.map((p) => p.name).join(', ')}.`
+      );
     }
   }
   const out: ParamValues = {};

@@ -18,7 +18,7 @@ export interface SeriesOptions {
 }
 
 function jitterMs(sec: number): number {
-  return ((sec * 7919) % 23 + 23) % 23;
+  return (((sec * 7919) % 23) + 23) % 23;
 }
 
 function seconds(opts: SeriesOptions): number[] {
@@ -61,7 +61,11 @@ export class Synthetic {
 
   gauge(name: string, labels: Labels, value: (sec: number) => number, opts: SeriesOptions = {}): this {
     const secs = seconds(opts);
-    this.series.push({ labels: { __name__: name, ...labels }, values: secs.map(value), timestamps: secs.map((s) => this.ts(s)) });
+    this.series.push({
+      labels: { __name__: name, ...labels },
+      values: secs.map(value),
+      timestamps: secs.map((s) => this.ts(s)),
+    });
     return this;
   }
 }

@@ -36,7 +36,12 @@ function freePort(): Promise<number> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A plain node:http request (jest's jsdom environment has no fetch). */
-function http(method: 'GET' | 'POST', url: string, body?: string, contentType?: string): Promise<{ status: number; text: string }> {
+function http(
+  method: 'GET' | 'POST',
+  url: string,
+  body?: string,
+  contentType?: string
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = {};
     if (body !== undefined) {
@@ -69,7 +74,9 @@ export class VictoriaMetrics {
 
   static async start(): Promise<VictoriaMetrics> {
     if (!existsSync(VM_BINARY)) {
-      throw new Error(`${VM_BINARY} not found: install the Debian package victoria-metrics (scripts/install.d/10-apt.sh) or set HIFREQ_VM_BINARY.`);
+      throw new Error(
+        `${VM_BINARY} not found: install the Debian package victoria-metrics (scripts/install.d/10-apt.sh) or set HIFREQ_VM_BINARY.`
+      );
     }
     const dir = mkdtempSync(join(tmpdir(), 'hifreq-alerting-vm-'));
     const port = await freePort();
@@ -109,7 +116,9 @@ export class VictoriaMetrics {
   }
 
   async import(series: ImportSeries[]): Promise<void> {
-    const body = series.map((s) => JSON.stringify({ metric: s.labels, values: s.values, timestamps: s.timestamps })).join('\n');
+    const body = series
+      .map((s) => JSON.stringify({ metric: s.labels, values: s.values, timestamps: s.timestamps }))
+      .join('\n');
     const r = await http('POST', `${this.url}/api/v1/import`, body);
     if (r.status !== 204 && r.status !== 200) {
       throw new Error(`import failed: HTTP ${r.status} ${r.text}`);
