@@ -7,6 +7,7 @@ import { InfinibandCollector } from './collectors/infiniband.ts';
 import { NetDevCollector } from './collectors/netdev.ts';
 import { NetStatCollector } from './collectors/netstat.ts';
 import { PodNetDevCollector } from './collectors/podnetdev.ts';
+import { SelfCollector, isSelfBatch } from './collectors/self.ts';
 import { SoftnetCollector } from './collectors/softnet.ts';
 import { TcpStatCollector } from './collectors/tcpstat.ts';
 import { Binder, parseResourceMap } from './binding/binder.ts';
@@ -65,9 +66,13 @@ export class Agent {
       new NetStatCollector(paths),
       new SoftnetCollector(paths),
       podCollector,
+      // hifreq_agent_* as samples for remote write, at --interval.default
+      new SelfCollector(this.metrics.registry, f['interval.default'] as number, f['interval.high'] as number),
       ...(opts.extraCollectors ?? []),
     ];
-    const sinks: SampleSink[] = [this.cache, ...(opts.sinks ?? [])];
+    // /metrics renders the registry itself: the cache skips the self collector's copies of it.
+    const cache: SampleSink = { write: (samples) => { if (!isSelfBatch(samples)) this.cache.write(samples); } };
+    const sinks: SampleSink[] = [cache, ...(opts.sinks ?? [])];
     // Remote write is attached after construction (it needs this agent's registry); the sink
     // forwards to it once it is there.
     sinks.push({ write: (samples) => this.remoteWrite?.write(samples) });
