@@ -7,7 +7,7 @@ import { InfinibandCollector } from './collectors/infiniband.ts';
 import { NetDevCollector } from './collectors/netdev.ts';
 import { NetStatCollector } from './collectors/netstat.ts';
 import { PodNetDevCollector } from './collectors/podnetdev.ts';
-import { SelfCollector, isSelfBatch } from './collectors/self.ts';
+import { SELF_COLLECTOR, SelfCollector, isSelfBatch } from './collectors/self.ts';
 import { SoftnetCollector } from './collectors/softnet.ts';
 import { TcpStatCollector } from './collectors/tcpstat.ts';
 import { Binder, parseResourceMap } from './binding/binder.ts';
@@ -160,13 +160,16 @@ export class Agent {
     const targets = [...this.scheduler.targets.values()]
       .sort((a, b) => compareStrings(a.id, b.id))
       .map((t) => {
-        const interval = this.scheduler.intervalOf(t, now);
+        const self = t.collector.name === SELF_COLLECTOR;
+        const interval = self ? (this.opts.flags['interval.default'] as number) : this.scheduler.intervalOf(t, now);
         return {
           id: t.id,
           collector: t.collector.name,
           device: t.device || null,
           intervalMs: interval,
-          reason: t.alwaysHigh
+          reason: self
+            ? "the agent's own metrics (hifreq_agent_*) are read at --interval.default"
+            : t.alwaysHigh
             ? 'pod interfaces are always sampled at the high interval'
             : t.binding
               ? `bound to pod ${t.binding.namespace}/${t.binding.pod}`
