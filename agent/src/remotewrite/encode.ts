@@ -128,30 +128,46 @@ function decideRemembering(sampleCount: number): void {
   labelObjectHits = 0;
 }
 
-interface SeriesBatch {
-  labelBytes: Uint8Array;
-  samples: Sample[];
+/**
+ * Samples grouped per series, in first-seen order, as parallel arrays: a series' label bytes and
+ * its sample, or its samples sorted by time when it has several in one request. (A scheduler tick
+ * has one sample per series: no per-series array or object is allocated for it.)
+ */
+interface Grouped {
+  labelBytes: Uint8Array[];
+  members: (Sample | Sample[])[];
 }
 
-/** Groups samples per series (first-seen order) with each series' samples sorted by time. */
-function groupSeries(samples: readonly Sample[]): SeriesBatch[] {
+function groupSeries(samples: readonly Sample[]): Grouped {
   if (labelBytesBySampleKey.size + samples.length > MAX_CACHED_SERIES) {
     labelBytesBySampleKey.clear();
     labelBytesBySeries.clear();
   }
-  const bySeries = new Map<Uint8Array, SeriesBatch>();
+  const indexOf = new Map<Uint8Array, number>();
+  const labelBytes: Uint8Array[] = [];
+  const members: (Sample | Sample[])[] = [];
+  let several = false;
   for (const sample of samples) {
-    const labelBytes = labelBytesOf(sample);
-    const series = bySeries.get(labelBytes);
-    if (series) series.samples.push(sample);
-    else bySeries.set(labelBytes, { labelBytes, samples: [sample] });
+    const bytes = labelBytesOf(sample);
+    const index = indexOf.get(bytes);
+    if (index === undefined) {
+      indexOf.set(bytes, labelBytes.length);
+      labelBytes.push(bytes);
+      members.push(sample);
+    } else {
+      const member = members[index]!;
+      if (Array.isArray(member)) member.push(sample);
+      else members[index] = [member, sample];
+      several = true;
+    }
   }
   decideRemembering(samples.length);
-  const groups = [...bySeries.values()];
-  for (const group of groups) {
-    if (group.samples.length > 1) group.samples.sort((a, b) => a.timestampMs - b.timestampMs);
+  if (several) {
+    for (const member of members) {
+      if (Array.isArray(member)) member.sort((a, b) => a.timestampMs - b.timestampMs);
+    }
   }
-  return groups;
+  return { labelBytes, members };
 }
 
 function varintLength(value: number): number {
@@ -186,30 +202,37 @@ function timestampOf(sample: Sample): number {
  * front (protobufjs' Writer cannot splice pre-encoded bytes).
  */
 export function encodeWriteRequest(samples: readonly Sample[]): EncodedTick {
-  const groups = groupSeries(samples);
-  const seriesLengths: number[] = [];
+  const { labelBytes, members } = groupSeries(samples);
+  const seriesLengths = new Array<number>(members.length);
   let total = 0;
   let minTimestampMs = Infinity;
-  for (const group of groups) {
-    let length = group.labelBytes.byteLength;
-    for (const sample of group.samples) {
-      const timestamp = timestampOf(sample);
+  for (let i = 0; i < members.length; i++) {
+    const member = members[i]!;
+    const list = Array.isArray(member) ? member : undefined;
+    const count = list ? list.length : 1;
+    let length = labelBytes[i]!.byteLength;
+    for (let j = 0; j < count; j++) {
+      const timestamp = timestampOf(list ? list[j]! : (member as Sample));
       if (timestamp < minTimestampMs) minTimestampMs = timestamp;
       const sampleLength = 1 + 8 + 1 + varintLength(timestamp);
       length += 1 + varintLength(sampleLength) + sampleLength;
     }
-    seriesLengths.push(length);
+    seriesLengths[i] = length;
     total += 1 + varintLength(length) + length;
   }
   const buffer = Buffer.allocUnsafe(total);
   let offset = 0;
-  groups.forEach((group, index) => {
-    const length = seriesLengths[index]!;
+  for (let i = 0; i < members.length; i++) {
+    const member = members[i]!;
+    const list = Array.isArray(member) ? member : undefined;
+    const count = list ? list.length : 1;
+    const bytes = labelBytes[i]!;
     buffer[offset++] = TAG_WRITE_REQUEST_TIMESERIES;
-    offset = writeVarint(buffer, offset, length);
-    buffer.set(group.labelBytes, offset);
-    offset += group.labelBytes.byteLength;
-    for (const sample of group.samples) {
+    offset = writeVarint(buffer, offset, seriesLengths[i]!);
+    buffer.set(bytes, offset);
+    offset += bytes.byteLength;
+    for (let j = 0; j < count; j++) {
+      const sample = list ? list[j]! : (member as Sample);
       const timestamp = Math.trunc(sample.timestampMs);
       buffer[offset++] = TAG_TIMESERIES_SAMPLES;
       offset = writeVarint(buffer, offset, 1 + 8 + 1 + varintLength(timestamp));
@@ -222,7 +245,7 @@ export function encodeWriteRequest(samples: readonly Sample[]): EncodedTick {
       buffer[offset++] = TAG_SAMPLE_TIMESTAMP;
       offset = writeVarint(buffer, offset, timestamp);
     }
-  });
+  }
   return { protobuf: buffer, sampleCount: samples.length, minTimestampMs };
 }
 
