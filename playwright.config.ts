@@ -33,12 +33,13 @@ export default defineConfig<PluginOptions>({
 
     /* Collect trace when retrying the failed test. See https://playwright.dev/docs/trace-viewer */
     trace: 'on-first-retry',
-    // Debian's chromium: never download a browser (no `playwright install`).
+    // Debian's chromium (CHROMIUM_PATH overrides): never download a browser (no `playwright install`).
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
       args: [
         '--no-sandbox',
         '--disable-gpu',
+        '--disable-quic',
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
