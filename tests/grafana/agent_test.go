@@ -44,16 +44,23 @@ func newFakeHost(t *testing.T) *fakeHost {
 	return h
 }
 
-// writeNetDev replaces proc/net/dev atomically (write and rename).
+// writeNetDev rewrites proc/net/dev in place, as the kernel's procfs files change: same inode, same
+// length (the counter is zero-padded to 20 digits), one write at offset 0. The agent keeps the file
+// open and re-reads it at offset 0; a write-and-rename would leave it reading the old inode forever,
+// and a truncate-then-write could show it an empty file.
 func (h *fakeHost) writeNetDev(rxBytes int64) error {
 	text := "Inter-|   Receive                                                |  Transmit\n" +
 		" face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n" +
-		fmt.Sprintf("  eth0: %d 1000 0 0 0 0 0 0 5000 50 0 0 0 0 0 0\n", rxBytes)
-	tmp := filepath.Join(h.procfs, "net", "dev.tmp")
-	if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
+		fmt.Sprintf("  eth0: %020d 1000 0 0 0 0 0 0 5000 50 0 0 0 0 0 0\n", rxBytes)
+	f, err := os.OpenFile(filepath.Join(h.procfs, "net", "dev"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, filepath.Join(h.procfs, "net", "dev"))
+	if _, err := f.WriteAt([]byte(text), 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // TestAgentDataThroughThePlugin runs the real hifreq-agent (agent/dist/main.js) against a fake host
