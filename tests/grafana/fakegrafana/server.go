@@ -11,8 +11,9 @@
 //	*    /api/datasources/uid/:uid/resources/*           CallResource
 //	GET|POST /api/plugins/:id/settings                  app settings (jsonData)
 //	/api/v1/provisioning/alert-rules[/:uid], folders, rule groups, /api/prometheus/grafana/api/v1/rules (in memory)
-//	GET  /api/live/harness?uid=..&path=..               SubscribeStream + RunStream as Server-Sent Events
-//	                                                    (the fake's stand-in for Grafana Live's WebSocket)
+//	GET  /api/live/harness?uid=..&path=..               SubscribeStream + RunStream of one channel as Server-Sent Events
+//	GET  /api/live/harness, POST …/subscribe, …/unsubscribe   all channels of a page over one
+//	                                                    connection, as Grafana Live's WebSocket (live.go)
 //
 // Everything else is served from static directories (the plugin harness page and dist/ under
 // /public/plugins/<app id>/, as Grafana serves plugin files).
@@ -91,6 +92,7 @@ type Server struct {
 		SecureJSON      map[string]string
 	}
 	alerts *alertStore
+	live   liveSessions
 }
 
 // New discovers the plugins in cfg.DistDir, applies provisioning and starts the plugin backend.
@@ -264,6 +266,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/plugins/{id}/settings", s.handleGetPluginSettings)
 	mux.HandleFunc("POST /api/plugins/{id}/settings", s.handlePostPluginSettings)
 	mux.HandleFunc("GET /api/live/harness", s.handleLive)
+	mux.HandleFunc("POST /api/live/harness/subscribe", s.handleLiveSubscribe)
+	mux.HandleFunc("POST /api/live/harness/unsubscribe", s.handleLiveUnsubscribe)
 	s.alerts.register(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 404, map[string]any{"message": "Not found (grafana-api-fake does not implement " + r.Method + " " + r.URL.Path + ")"})
@@ -737,6 +741,10 @@ func (s *Server) handlePostPluginSettings(w http.ResponseWriter, r *http.Request
 // plugin side (SubscribeStream, then RunStream until the client leaves) is what Grafana does.
 func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 	uid, path := r.URL.Query().Get("uid"), r.URL.Query().Get("path")
+	if uid == "" && path == "" {
+		s.handleLiveSession(w, r)
+		return
+	}
 	_, pctx, ok := s.lookup(uid)
 	if !ok {
 		grafanaError(w, 404, "Data source not found")

@@ -1,6 +1,7 @@
 package fakegrafana
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
@@ -114,6 +115,9 @@ func TestFakeGrafanaAPI(t *testing.T) {
 		t.Errorf("live with a malformed path = %d %s", status, raw)
 	}
 
+	// Live session: every channel of a page over one connection (as Grafana Live's WebSocket).
+	liveSessionChecks(t, srv.URL)
+
 	// Alerting provisioning store.
 	rules := srv.URL + "/api/v1/provisioning/alert-rules"
 	rule := map[string]any{
@@ -155,5 +159,49 @@ func TestFakeGrafanaAPI(t *testing.T) {
 	}
 	if status, _, _ = call(t, "GET", rules+"/r1", nil); status != 404 {
 		t.Errorf("get deleted rule = %d, want 404", status)
+	}
+}
+
+// liveSessionChecks opens a multiplexed Live session, subscribes a channel into it (and refuses a
+// malformed path and an unknown session), and unsubscribes.
+func liveSessionChecks(t *testing.T, base string) {
+	t.Helper()
+	resp, err := http.Get(base + "/api/live/harness")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || ct != "text/event-stream" {
+		t.Fatalf("live session = %d %s", resp.StatusCode, ct)
+	}
+	rd := bufio.NewReader(resp.Body)
+	var event, data string
+	for event == "" || data == "" {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatalf("reading the session event: %v", err)
+		}
+		if v, ok := strings.CutPrefix(line, "event: "); ok {
+			event = strings.TrimSpace(v)
+		} else if v, ok := strings.CutPrefix(line, "data: "); ok {
+			data = strings.TrimSpace(v)
+		}
+	}
+	var session string
+	if err := json.Unmarshal([]byte(data), &session); event != "session" || err != nil || session == "" {
+		t.Fatalf("first event = %q %q, want the session id", event, data)
+	}
+	sub := base + "/api/live/harness/subscribe?session=" + session
+	if status, _, raw := call(t, "POST", sub+"&sub=1&uid=hifreq-vm&path=signal/x", nil); status != 404 {
+		t.Errorf("subscribe with a malformed path = %d %s", status, raw)
+	}
+	if status, _, raw := call(t, "POST", base+"/api/live/harness/subscribe?session=nope&sub=1&uid=hifreq-vm&path=signal/*/*/ib_rx_bits", nil); status != 404 {
+		t.Errorf("subscribe to an unknown session = %d %s", status, raw)
+	}
+	if status, _, raw := call(t, "POST", sub+"&sub=2&uid=hifreq-vm&path=signal/*/*/ib_rx_bits", nil); status != 200 {
+		t.Errorf("subscribe = %d %s", status, raw)
+	}
+	if status, _, raw := call(t, "POST", base+"/api/live/harness/unsubscribe?session="+session+"&sub=2", nil); status != 200 {
+		t.Errorf("unsubscribe = %d %s", status, raw)
 	}
 }

@@ -383,11 +383,93 @@ interface Columns {
   values: unknown[][];
 }
 
+interface LiveHandlers {
+  uid: string;
+  path: string;
+  onPacket: (frame: DataFrameJSON) => void;
+  onError: (message: string) => void;
+}
+
+/**
+ * The page's one Live connection. Grafana Live multiplexes every channel over one Centrifuge
+ * WebSocket; the fake does the same over one Server-Sent Events session of grafana-api-fake
+ * (`GET /api/live/harness`, then `POST …/subscribe` and `…/unsubscribe` per channel). One
+ * connection per channel would exhaust the browser's six HTTP/1.1 connections per host, and
+ * every later stream and query would wait forever.
+ */
+class HarnessLiveConnection {
+  private es?: EventSource;
+  private session?: string;
+  private sessions = 0;
+  private waiting: Array<() => void> = [];
+  private subs = new Map<string, LiveHandlers>();
+  private next = 0;
+
+  subscribe(handlers: LiveHandlers): () => void {
+    const sub = String(++this.next);
+    this.subs.set(sub, handlers);
+    this.open();
+    this.whenSession(() => this.post('subscribe', sub, handlers));
+    return () => {
+      this.subs.delete(sub);
+      if (this.session) {
+        void fetch(`/api/live/harness/unsubscribe?session=${this.session}&sub=${sub}`, { method: 'POST' });
+      }
+    };
+  }
+
+  private open() {
+    if (this.es) {
+      return;
+    }
+    this.es = new EventSource('/api/live/harness');
+    this.es.addEventListener('session', (ev) => {
+      const reconnect = this.sessions++ > 0;
+      this.session = JSON.parse((ev as MessageEvent).data);
+      if (reconnect) {
+        // A new session after a lost connection: subscribe every open channel again, as
+        // Centrifuge resubscribes after reconnecting.
+        this.subs.forEach((h, sub) => void this.post('subscribe', sub, h));
+      }
+      this.waiting.splice(0).forEach((f) => f());
+    });
+    this.es.addEventListener('packet', (ev) => {
+      const { sub, frame } = JSON.parse((ev as MessageEvent).data) as { sub: string; frame: DataFrameJSON };
+      this.subs.get(sub)?.onPacket(frame);
+    });
+    this.es.addEventListener('stream-error', (ev) => {
+      const { sub, message } = JSON.parse((ev as MessageEvent).data) as { sub: string; message: string };
+      this.subs.get(sub)?.onError(message);
+    });
+    // Connection lost: EventSource reconnects and the server opens a new session.
+    this.es.addEventListener('error', () => (this.session = undefined));
+  }
+
+  private whenSession(f: () => void) {
+    if (this.session) {
+      f();
+    } else {
+      this.waiting.push(f);
+    }
+  }
+
+  private async post(op: 'subscribe', sub: string, h: LiveHandlers) {
+    const url = `/api/live/harness/${op}?session=${this.session}&sub=${sub}&uid=${encodeURIComponent(h.uid)}&path=${encodeURIComponent(h.path)}`;
+    const res = await fetch(url, { method: 'POST' });
+    if (!res.ok && this.subs.has(sub)) {
+      const body = await res.json().catch(() => ({}));
+      h.onError(body.message ?? `Live subscribe failed: HTTP ${res.status}`);
+    }
+  }
+}
+
+const liveConnection = new HarnessLiveConnection();
+
 /**
  * A fake of Grafana's GrafanaLiveSrv. Grafana Live runs the plugin's stream behind a Centrifuge
  * WebSocket; here grafana-api-fake runs the same SubscribeStream/RunStream and forwards each
- * packet as a Server-Sent Event. getDataStream appends every packet's rows to the frame (Grafana's
- * StreamingDataFrame, Append action), trimmed to the buffer's maxLength and maxDelta.
+ * packet over the page's one Server-Sent Events session. getDataStream appends every packet's rows
+ * to the frame (Grafana's StreamingDataFrame, Append action), trimmed to the buffer's maxLength and maxDelta.
  */
 export const harnessLiveSrv: GrafanaLiveSrv = {
   getConnectionState: () => of(true),
@@ -414,11 +496,8 @@ export const harnessLiveSrv: GrafanaLiveSrv = {
         const frame = dataFrameFromJSON({ schema: cols.json.schema, data: { values: cols.values } });
         subscriber.next({ key, state: LoadingState.Streaming, data: [frame] });
       };
-      const url = `/api/live/harness?uid=${encodeURIComponent(uid)}&path=${encodeURIComponent(addr.path)}`;
-      const es = new EventSource(url);
       (window as any).__harness.liveConnections++;
-      es.onmessage = (ev) => {
-        const packet = JSON.parse(ev.data) as DataFrameJSON;
+      const onPacket = (packet: DataFrameJSON) => {
         const n = packet.schema?.fields.length ?? cols?.json.schema?.fields.length ?? 0;
         if (!cols || (packet.schema && packet.schema.fields.length !== cols.values.length)) {
           cols = { json: packet, values: Array.from({ length: n }, () => []) };
@@ -444,14 +523,14 @@ export const harnessLiveSrv: GrafanaLiveSrv = {
         (window as any).__harness.livePackets++;
         emit();
       };
-      es.addEventListener('error', (ev) => {
-        const data = (ev as MessageEvent).data;
-        if (data) {
-          subscriber.next({ key, state: LoadingState.Error, data: [], error: { message: JSON.parse(data) } });
-        }
+      const unsubscribe = liveConnection.subscribe({
+        uid,
+        path: addr.path,
+        onPacket,
+        onError: (message) => subscriber.next({ key, state: LoadingState.Error, data: [], error: { message } }),
       });
       return () => {
-        es.close();
+        unsubscribe();
         (window as any).__harness.liveConnections--;
       };
     });
