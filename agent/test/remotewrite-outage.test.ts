@@ -125,7 +125,13 @@ describe('remote write across outages and restarts', { concurrency: true }, () =
     let restartedAt = 0;
     let vmStoppedAt = 0;
     try {
-      await sleep(10_000);
+      // Stop VictoriaMetrics only once the pod-bound series are stored: a fixed wait raced the
+      // agent's start-up and first binding on a loaded machine.
+      await vm.waitForExport(
+        '{cluster="rw-e2e",pod="w-0"}',
+        (series) => series.length > 0 && series.every((one) => one.timestamps.length >= 5),
+        60_000,
+      );
       await vm.stop();
       vmStoppedAt = Date.now();
       await sleep(15_437);
