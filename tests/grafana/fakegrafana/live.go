@@ -107,23 +107,8 @@ func (s *Server) handleLiveSubscribe(w http.ResponseWriter, r *http.Request) {
 		grafanaError(w, 400, "sub is required")
 		return
 	}
-	_, pctx, ok := s.lookup(uid)
+	pctx, ok := s.subscribe(w, r, uid, path)
 	if !ok {
-		grafanaError(w, 404, "Data source not found")
-		return
-	}
-	st, err := s.backend.SubscribeStream(r.Context(), pctx, path)
-	if err != nil {
-		grafanaError(w, 500, "subscribe stream: "+err.Error())
-		return
-	}
-	switch st {
-	case backend.SubscribeStreamStatusOK:
-	case backend.SubscribeStreamStatusNotFound:
-		grafanaError(w, 404, "stream not found: "+path)
-		return
-	default:
-		grafanaError(w, 403, "stream permission denied: "+path)
 		return
 	}
 	ctx, cancel := context.WithCancel(sess.ctx)
@@ -177,4 +162,28 @@ func (s *Server) handleLiveUnsubscribe(w http.ResponseWriter, r *http.Request) {
 		sess.mu.Unlock()
 	}
 	writeJSON(w, 200, map[string]any{})
+}
+
+// subscribe asks the plugin whether path may be streamed, as Grafana Live does before RunStream,
+// and answers the client with Grafana's error when it may not.
+func (s *Server) subscribe(w http.ResponseWriter, r *http.Request, uid, path string) (backend.PluginContext, bool) {
+	_, pctx, ok := s.lookup(uid)
+	if !ok {
+		grafanaError(w, 404, "Data source not found")
+		return pctx, false
+	}
+	st, err := s.backend.SubscribeStream(r.Context(), pctx, path)
+	if err != nil {
+		grafanaError(w, 500, "subscribe stream: "+err.Error())
+		return pctx, false
+	}
+	switch st {
+	case backend.SubscribeStreamStatusOK:
+		return pctx, true
+	case backend.SubscribeStreamStatusNotFound:
+		grafanaError(w, 404, "stream not found: "+path)
+	default:
+		grafanaError(w, 403, "stream permission denied: "+path)
+	}
+	return pctx, false
 }

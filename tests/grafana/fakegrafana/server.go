@@ -745,23 +745,8 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 		s.handleLiveSession(w, r)
 		return
 	}
-	_, pctx, ok := s.lookup(uid)
+	pctx, ok := s.subscribe(w, r, uid, path)
 	if !ok {
-		grafanaError(w, 404, "Data source not found")
-		return
-	}
-	st, err := s.backend.SubscribeStream(r.Context(), pctx, path)
-	if err != nil {
-		grafanaError(w, 500, "subscribe stream: "+err.Error())
-		return
-	}
-	switch st {
-	case backend.SubscribeStreamStatusOK:
-	case backend.SubscribeStreamStatusNotFound:
-		grafanaError(w, 404, "stream not found: "+path)
-		return
-	default:
-		grafanaError(w, 403, "stream permission denied: "+path)
 		return
 	}
 	flusher, _ := w.(http.Flusher)
