@@ -93,18 +93,7 @@ export function dropCachedUnder(dir: string): void {
 export function readText(path: string): string {
   const fd = openSync(path, 'r');
   try {
-    let length = 0;
-    for (;;) {
-      if (length === buffer.length) {
-        const bigger = Buffer.allocUnsafe(buffer.length * 2);
-        buffer.copy(bigger, 0, 0, length);
-        buffer = bigger;
-      }
-      const n = readSync(fd, buffer, length, buffer.length - length, null);
-      if (n === 0) break;
-      length += n;
-    }
-    return buffer.toString('latin1', 0, length);
+    return readFd(fd, false);
   } finally {
     closeSync(fd);
   }
