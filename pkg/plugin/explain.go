@@ -29,7 +29,7 @@ func Explain(s backend.DataSourceInstanceSettings, q backend.DataQuery) (Explain
 	step := chooseStep(q.TimeRange.From, q.TimeRange.To, q.MaxDataPoints, q.Interval, st.MaxPointsPerSeries)
 	start, end := q.TimeRange.From.Truncate(step), q.TimeRange.To
 	if pq.QueryType == queryTypeMetricsQL {
-		return Explained{Parts: []RangePart{{expandMacros(pq.Expr, step, end.Sub(start)), start, end}}, Scope: string(d.scopeFilters(pq, nil, nil)), Step: step}, nil
+		return Explained{Parts: []RangePart{{Expr: expandMacros(pq.Expr, step, end.Sub(start)), Start: start, End: end}}, Scope: string(d.scopeFilters(pq, nil, nil)), Step: step}, nil
 	}
 	return Explained{Parts: d.signalParts(pq, start, end, step), Scope: string(d.scopeFilters(pq, pq.signal, nil)), Step: step}, nil
 }

@@ -71,7 +71,7 @@ func (d *Datasource) run(ctx context.Context, q *parsedQuery, from, to time.Time
 	var unit string
 	var sc scope
 	if q.QueryType == queryTypeMetricsQL {
-		parts = []RangePart{{expandMacros(q.Expr, step, to.Sub(from)), from, to}}
+		parts = []RangePart{{Expr: expandMacros(q.Expr, step, to.Sub(from)), Start: from, End: to}}
 		sc = d.scopeFilters(q, nil, nil)
 	} else {
 		var jobNodes []string
@@ -95,7 +95,7 @@ func (d *Datasource) run(ctx context.Context, q *parsedQuery, from, to time.Time
 	}
 	var ss []series
 	for _, p := range parts {
-		part, err := d.vm.queryRange(ctx, p.Expr, sc, p.Start, p.End, step, fresh)
+		part, err := d.vm.queryRange(ctx, p.Expr, sc, p.Start, p.End, step, fresh || p.Tail)
 		if err != nil {
 			return nil, err
 		}
@@ -139,6 +139,9 @@ func orAny(s string) string {
 type RangePart struct {
 	Expr       string
 	Start, End time.Time
+	// Tail marks the one-point query at the range end (see signalParts); it must bypass
+	// VictoriaMetrics' response cache, which would move the point to a step boundary.
+	Tail bool
 }
 
 // freshTail is the end of a fresh fine-step range that gets the freshness filter; the rest of
@@ -147,14 +150,24 @@ type RangePart struct {
 const freshTail = 30 * time.Second
 
 func (d *Datasource) signalParts(q *parsedQuery, from, to time.Time, step time.Duration) []RangePart {
-	if time.Since(to) >= freshWindow || step > time.Second {
-		return []RangePart{{d.signalExpr(q, step, false), from, to}}
+	if step > time.Second {
+		// Points sit on step boundaries and each covers the step before it, so the seconds
+		// after the last boundary would be in no point: a burst in the newest minute of a 6 h
+		// view would not show. One more point at the range end covers the last full step.
+		parts := []RangePart{{Expr: d.signalExpr(q, step, false), Start: from, End: to}}
+		if !to.Truncate(time.Second).Equal(to.Truncate(step)) {
+			parts = append(parts, RangePart{Expr: parts[0].Expr, Start: to, End: to, Tail: true})
+		}
+		return parts
+	}
+	if time.Since(to) >= freshWindow {
+		return []RangePart{{Expr: d.signalExpr(q, step, false), Start: from, End: to}}
 	}
 	split := to.Add(-freshTail).Truncate(step)
 	if !split.After(from) {
-		return []RangePart{{d.signalExpr(q, step, true), from, to}}
+		return []RangePart{{Expr: d.signalExpr(q, step, true), Start: from, End: to}}
 	}
-	return []RangePart{{d.signalExpr(q, step, false), from, split.Add(-step)}, {d.signalExpr(q, step, true), split, to}}
+	return []RangePart{{Expr: d.signalExpr(q, step, false), Start: from, End: split.Add(-step)}, {Expr: d.signalExpr(q, step, true), Start: split, End: to}}
 }
 
 // appendSeries adds the points of later series to the series with the same labels.

@@ -259,6 +259,48 @@ func TestJobStartJoinsCadences(t *testing.T) {
 	}
 }
 
+// A range that ends a few seconds after a burst: the burst is after the last step boundary, so
+// only the extra point at the range end can carry it.
+func TestEnvelopeShowsBurstInTheNewestPartialStep(t *testing.T) {
+	f, p, pc := queryEnv(t)
+	to := f.spikeAt.Add(5 * time.Second) // spikeAt is 17 s past a minute, so `to` is 22 s past a 30 s boundary
+	from := to.Add(-6 * time.Hour)
+	for _, env := range []string{"max", "band"} {
+		resp := runQueries(t, p, pc, testQuery{ref: env, from: from, to: to, maxDataPoints: 1000,
+			json: jq("cluster", "gamma", "job", "week-run", "signal", "ib_rx_bits", "groupBy", "device", "envelope", env)})
+		r := resp.Responses[env]
+		if r.Error != nil {
+			t.Fatalf("%s: %v", env, r.Error)
+		}
+		// 6 h / 1000 points round up to the 30 s step: points on the 30 s boundaries from the
+		// start up to the last boundary before `to` (22 s before it), then one at `to`.
+		times := r.Frames[0].Fields[0]
+		n := times.Len()
+		if want := 6*3600/30 + 2; n != want {
+			t.Errorf("%s: %d points, want %d (721 on 30 s boundaries + 1 at the range end)", env, n, want)
+		}
+		if last := times.At(n - 1).(time.Time); !last.Equal(to.Truncate(time.Millisecond)) {
+			t.Errorf("%s: last point at %s, want the range end %s", env, last, to)
+		}
+		if prev := times.At(n - 2).(time.Time); !prev.Equal(to.Truncate(30 * time.Second)) {
+			t.Errorf("%s: last boundary point at %s, want %s", env, prev, to.Truncate(30*time.Second))
+		}
+		maxField := r.Frames[0].Fields[1]
+		for _, fld := range r.Frames[0].Fields[1:] {
+			if fld.Labels["envelope"] == "max" {
+				maxField = fld
+			}
+		}
+		peak := (1e9 + 1000) * 8
+		if v, _ := maxField.ConcreteAt(n - 1); v != peak {
+			t.Errorf("%s: value at the range end %v, want the burst %v", env, v, peak)
+		}
+		if v, _ := maxField.ConcreteAt(n - 2); v != 8000.0 {
+			t.Errorf("%s: value at the last boundary %v, want 8000 (the burst came after it)", env, v)
+		}
+	}
+}
+
 func TestEnvelopeKeepsSpikeOverSevenDays(t *testing.T) {
 	f, p, pc := queryEnv(t)
 	q := func(env string) string {
