@@ -1,6 +1,8 @@
 package plugin
 
 import (
+	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -16,28 +18,36 @@ import (
 // A series without a point at some time gets a null there.
 func toFrame(ss []series, unit, executed string, addLabels map[string]string, after time.Time) *data.Frame {
 	sort.Slice(ss, func(i, j int) bool { return labelKey(ss[i].Labels) < labelKey(ss[j].Labels) })
-	times, aligned := unionTimes(ss, after)
-	if len(times) == 0 {
+	afterMs := int64(math.MinInt64)
+	if !after.IsZero() {
+		afterMs = after.UnixMilli()
+	}
+	ms, aligned := unionTimes(ss, afterMs)
+	if len(ms) == 0 {
 		return nil
+	}
+	times := make([]time.Time, len(ms))
+	for i, t := range ms {
+		times[i] = time.UnixMilli(t).UTC()
 	}
 	frame := data.NewFrame("", data.NewField("time", nil, times))
 	frame.Meta = &data.FrameMeta{Type: data.FrameTypeTimeSeriesWide, TypeVersion: data.FrameTypeVersion{0, 1}, ExecutedQueryString: executed}
 	pos := map[int64]int{}
 	if !aligned {
-		for i, t := range times {
-			pos[t.UnixMilli()] = i
+		for i, t := range ms {
+			pos[t] = i
 		}
 	}
-	skip := len(ss[0].Times) - len(times) // points at or before `after`, when aligned
+	skip := len(ss[0].Times) - len(ms) // points at or before `after`, when aligned
 	for _, s := range ss {
 		var f *data.Field
 		if aligned {
 			f = data.NewField("value", frameLabels(s.Labels, addLabels), s.Values[skip:])
 		} else {
-			backing := make([]float64, len(times))
-			vals := make([]*float64, len(times))
+			backing := make([]float64, len(ms))
+			vals := make([]*float64, len(ms))
 			for i, t := range s.Times {
-				if j, ok := pos[t.UnixMilli()]; ok {
+				if j, ok := pos[t]; ok {
 					backing[j] = s.Values[i]
 					vals[j] = &backing[j]
 				}
@@ -52,48 +62,36 @@ func toFrame(ss []series, unit, executed string, addLabels map[string]string, af
 	return frame
 }
 
-// unionTimes returns the sorted times after `after` of all series, and whether every series has
-// exactly these times (the common case of a range query over complete data).
-func unionTimes(ss []series, after time.Time) ([]time.Time, bool) {
+// unionTimes returns the sorted times (Unix ms) after afterMs of all series, and whether every
+// series has exactly these times (the common case of a range query over complete data).
+func unionTimes(ss []series, afterMs int64) ([]int64, bool) {
 	if len(ss) == 0 {
 		return nil, true
 	}
 	first := ss[0].Times
 	aligned := true
 	for _, s := range ss[1:] {
-		if !sameTimes(s.Times, first) {
+		if !slices.Equal(s.Times, first) {
 			aligned = false
 			break
 		}
 	}
 	if aligned {
-		i := sort.Search(len(first), func(i int) bool { return first[i].After(after) })
+		i := sort.Search(len(first), func(i int) bool { return first[i] > afterMs })
 		return first[i:], true
 	}
 	seen := map[int64]bool{}
-	var out []time.Time
+	var out []int64
 	for _, s := range ss {
 		for _, t := range s.Times {
-			if t.After(after) && !seen[t.UnixMilli()] {
-				seen[t.UnixMilli()] = true
+			if t > afterMs && !seen[t] {
+				seen[t] = true
 				out = append(out, t)
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
+	slices.Sort(out)
 	return out, false
-}
-
-func sameTimes(a, b []time.Time) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !a[i].Equal(b[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // frameLabels drops __name__ and empty labels, renames rollup to envelope and adds the query's

@@ -3,7 +3,9 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strconv"
 	"time"
@@ -12,7 +14,7 @@ import (
 // series is one time series of a range or instant answer.
 type series struct {
 	Labels map[string]string
-	Times  []time.Time
+	Times  []int64 // Unix milliseconds
 	Values []float64
 }
 
@@ -27,6 +29,12 @@ func (s scope) apply(args url.Values) {
 }
 
 func (c *vmClient) queryRange(ctx context.Context, expr string, sc scope, start, end time.Time, step time.Duration, fresh bool) ([]series, error) {
+	return c.queryRangeCap(ctx, expr, sc, start, end, step, fresh, int(end.Sub(start)/step)+1)
+}
+
+// queryRangeCap is queryRange with room for capacity points per series (a plan's first part
+// leaves room for the parts joined to it).
+func (c *vmClient) queryRangeCap(ctx context.Context, expr string, sc scope, start, end time.Time, step time.Duration, fresh bool, capacity int) ([]series, error) {
 	args := url.Values{}
 	args.Set("query", expr)
 	args.Set("start", formatTime(start))
@@ -36,7 +44,7 @@ func (c *vmClient) queryRange(ctx context.Context, expr string, sc scope, start,
 		args.Set("nocache", "1")
 	}
 	sc.apply(args)
-	return c.decodeMatrix(ctx, "/api/v1/query_range", args, int(end.Sub(start)/step)+1)
+	return c.decodeMatrix(ctx, "/api/v1/query_range", args, capacity)
 }
 
 func (c *vmClient) queryInstant(ctx context.Context, expr string, sc scope, at time.Time) ([]series, error) {
@@ -49,18 +57,23 @@ func (c *vmClient) queryInstant(ctx context.Context, expr string, sc scope, at t
 }
 
 func (c *vmClient) decodeMatrix(ctx context.Context, path string, args url.Values, pointsHint int) ([]series, error) {
-	body, err := c.get(ctx, c.st.QueryURL, path, args)
-	if err != nil {
-		return nil, err
-	}
 	if pointsHint > 100000 {
 		pointsHint = 100000
 	}
-	out, err := parseMatrix(body, pointsHint)
-	if err != nil {
-		return nil, fmt.Errorf("VictoriaMetrics at %s%s answered something that is not Prometheus API JSON: %v", c.st.QueryURL, path, err)
-	}
-	return out, nil
+	var out []series
+	err := c.do(ctx, c.st.QueryURL, path, args, func(r io.Reader) error {
+		var err error
+		out, err = parseMatrixFrom(r, pointsHint)
+		var re *readError
+		switch {
+		case errors.As(err, &re):
+			return fmt.Errorf("reading the answer of %s%s failed: %v", c.st.QueryURL, path, re)
+		case err != nil:
+			return fmt.Errorf("VictoriaMetrics at %s%s answered something that is not Prometheus API JSON: %v", c.st.QueryURL, path, err)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // labelValues lists the values of a label among series matching match in [start, end].

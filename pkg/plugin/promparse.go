@@ -1,10 +1,11 @@
 package plugin
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
-	"time"
 	"unsafe"
 )
 
@@ -13,22 +14,86 @@ import (
 // time on million-point answers; unknown keys are skipped, so it tolerates additions.
 // pointsHint preallocates each series' points (the range's point count; 0 if unknown).
 func parseMatrix(b []byte, pointsHint int) ([]series, error) {
-	p := &jsonScanner{b: b, hint: pointsHint}
+	return parseMatrixFrom(bytes.NewReader(b), pointsHint)
+}
+
+// readError is a failure to read the answer (as opposed to an answer that is not JSON).
+type readError struct{ err error }
+
+func (e *readError) Error() string { return e.err.Error() }
+
+// parseMatrixFrom decodes an answer while it is read: the scanner holds a window of the
+// input (64 KiB, larger only for a longer token), so parsing overlaps VictoriaMetrics writing
+// the answer and no buffer of the whole body is built. A read error is a *readError.
+func parseMatrixFrom(r io.Reader, pointsHint int) ([]series, error) {
+	p := &jsonScanner{r: r, b: make([]byte, 0, 64*1024), hint: pointsHint}
 	out, err := p.topLevel()
+	if p.readErr != nil {
+		return nil, &readError{p.readErr}
+	}
 	if err != nil {
-		return nil, fmt.Errorf("at byte %d: %v", p.i, err)
+		return nil, fmt.Errorf("at byte %d: %v", p.off+p.i, err)
 	}
 	return out, nil
 }
 
+// jsonScanner reads JSON from r through the window b; b[i:] is not yet consumed.
 type jsonScanner struct {
-	b    []byte
-	i    int
-	hint int
+	r       io.Reader
+	b       []byte
+	i       int
+	off     int // input bytes dropped before b[0]
+	eof     bool
+	readErr error
+	hint    int
+}
+
+// more reads more input into the window, dropping the bytes before b[keep] (keep <= i).
+// It returns how many bytes were dropped (positions into b move back by that much) and
+// whether new input arrived.
+func (p *jsonScanner) more(keep int) (int, bool) {
+	if p.eof {
+		return 0, false
+	}
+	if keep > 0 {
+		n := copy(p.b, p.b[keep:])
+		p.b = p.b[:n]
+		p.i -= keep
+		p.off += keep
+	}
+	if len(p.b) == cap(p.b) { // one token fills the window: grow it
+		nb := make([]byte, len(p.b), 2*cap(p.b))
+		copy(nb, p.b)
+		p.b = nb
+	}
+	for {
+		n, err := p.r.Read(p.b[len(p.b):cap(p.b)])
+		p.b = p.b[:len(p.b)+n]
+		if err != nil {
+			p.eof = true
+			if err != io.EOF {
+				p.readErr = err
+			}
+			return keep, n > 0
+		}
+		if n > 0 {
+			return keep, true
+		}
+	}
+}
+
+// avail reports whether an unread byte is in the window, reading more if needed.
+func (p *jsonScanner) avail() bool {
+	for p.i >= len(p.b) {
+		if _, ok := p.more(p.i); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *jsonScanner) ws() {
-	for p.i < len(p.b) {
+	for p.avail() {
 		switch p.b[p.i] {
 		case ' ', '\n', '\r', '\t':
 			p.i++
@@ -61,17 +126,26 @@ func (p *jsonScanner) str() (string, error) {
 	if err := p.expect('"'); err != nil {
 		return "", err
 	}
-	start := p.i
+	start, j := p.i, p.i
 	escaped := false
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
+	for {
+		if j >= len(p.b) {
+			shift, ok := p.more(start)
+			start, j = start-shift, j-shift
+			if !ok {
+				p.i = j
+				return "", fmt.Errorf("unterminated string")
+			}
+			continue
+		}
+		switch p.b[j] {
 		case '\\':
 			escaped = true
-			p.i += 2
+			j += 2
 			continue
 		case '"':
-			raw := p.b[start:p.i]
-			p.i++
+			raw := p.b[start:j]
+			p.i = j + 1
 			if !escaped {
 				return string(raw), nil
 			}
@@ -81,27 +155,53 @@ func (p *jsonScanner) str() (string, error) {
 			}
 			return s, nil
 		}
-		p.i++
+		j++
 	}
-	return "", fmt.Errorf("unterminated string")
 }
 
-// numberBytes returns the bytes of a JSON number or of a quoted value's content, without allocating.
+// numberBytes returns the bytes of a JSON number at the read position, consuming them.
+// The slice is valid until the next read.
 func (p *jsonScanner) numberBytes() []byte {
-	p.ws()
-	start := p.i
-	for p.i < len(p.b) {
-		c := p.b[p.i]
-		if (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E' {
-			p.i++
-			continue
+	start, j := p.i, p.i
+	for {
+		for j < len(p.b) {
+			c := p.b[j]
+			if (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E' {
+				j++
+				continue
+			}
+			p.i = j
+			return p.b[start:j]
 		}
-		break
+		shift, ok := p.more(start)
+		start, j = start-shift, j-shift
+		if !ok {
+			p.i = j
+			return p.b[start:j]
+		}
 	}
-	return p.b[start:p.i]
 }
 
-// parseFloatBytes parses without copying the bytes into a new string; the scanner's buffer
+// quotedBytes returns the bytes up to the next '"' (not consumed), consuming them; ok is
+// false at the end of input. The slice is valid until the next read.
+func (p *jsonScanner) quotedBytes() (b []byte, ok bool) {
+	start, j := p.i, p.i
+	for {
+		if k := bytes.IndexByte(p.b[j:], '"'); k >= 0 {
+			p.i = j + k
+			return p.b[start:p.i], true
+		}
+		j = len(p.b)
+		shift, more := p.more(start)
+		start, j = start-shift, j-shift
+		if !more {
+			p.i = j
+			return p.b[start:j], false
+		}
+	}
+}
+
+// parseFloatBytes parses without copying the bytes into a new string; the scanner's window
 // is not modified while the string is in use.
 func parseFloatBytes(b []byte) (float64, error) {
 	if len(b) == 0 {
@@ -142,7 +242,7 @@ func (p *jsonScanner) skip() error {
 		return err
 	case '{', '[':
 		depth := 0
-		for p.i < len(p.b) {
+		for p.avail() {
 			switch p.b[p.i] {
 			case '"':
 				if _, err := p.str(); err != nil {
@@ -162,7 +262,7 @@ func (p *jsonScanner) skip() error {
 		}
 		return fmt.Errorf("unterminated value")
 	default:
-		for p.i < len(p.b) && p.b[p.i] != ',' && p.b[p.i] != '}' && p.b[p.i] != ']' {
+		for p.avail() && p.b[p.i] != ',' && p.b[p.i] != '}' && p.b[p.i] != ']' {
 			p.i++
 		}
 		return nil
@@ -237,7 +337,7 @@ func (p *jsonScanner) topLevel() ([]series, error) {
 func (p *jsonScanner) oneSeries() (series, error) {
 	s := series{Labels: map[string]string{}}
 	if p.hint > 0 {
-		s.Times, s.Values = make([]time.Time, 0, p.hint), make([]float64, 0, p.hint)
+		s.Times, s.Values = make([]int64, 0, p.hint), make([]float64, 0, p.hint)
 	}
 	err := p.object(func(k string) error {
 		switch k {
@@ -261,6 +361,7 @@ func (p *jsonScanner) point(s *series) error {
 	if err := p.expect('['); err != nil {
 		return err
 	}
+	p.ws()
 	ms, err := timestampMillis(p.numberBytes())
 	if err != nil {
 		return err
@@ -271,19 +372,16 @@ func (p *jsonScanner) point(s *series) error {
 	if err := p.expect('"'); err != nil {
 		return err
 	}
-	start := p.i
-	for p.i < len(p.b) && p.b[p.i] != '"' {
-		p.i++
-	}
-	if p.i >= len(p.b) {
+	raw, ok := p.quotedBytes()
+	if !ok {
 		return fmt.Errorf("unterminated value")
 	}
-	v, err := parseFloatBytes(p.b[start:p.i])
+	v, err := parseFloatBytes(raw)
 	if err != nil {
-		return fmt.Errorf("bad value %q", p.b[start:p.i])
+		return fmt.Errorf("bad value %q", raw)
 	}
 	p.i++
-	s.Times = append(s.Times, time.UnixMilli(ms).UTC())
+	s.Times = append(s.Times, ms)
 	s.Values = append(s.Values, v)
 	return p.expect(']')
 }

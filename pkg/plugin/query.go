@@ -94,8 +94,12 @@ func (d *Datasource) run(ctx context.Context, q *parsedQuery, from, to time.Time
 		executed += "  [scope " + string(sc) + ", step " + formatStep(step) + "]"
 	}
 	var ss []series
-	for _, p := range parts {
-		part, err := d.vm.queryRange(ctx, p.Expr, sc, p.Start, p.End, step, fresh || p.Tail)
+	for i, p := range parts {
+		capacity := int(p.End.Sub(p.Start)/step) + 1
+		if i == 0 {
+			capacity = int(to.Sub(from)/step) + 2 // room for the later parts: joining them does not copy
+		}
+		part, err := d.vm.queryRangeCap(ctx, p.Expr, sc, p.Start, p.End, step, fresh || p.Tail, capacity)
 		if err != nil {
 			return nil, err
 		}

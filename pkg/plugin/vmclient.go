@@ -1,12 +1,12 @@
 package plugin
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -52,10 +52,25 @@ func (c *vmClient) close() { c.http.CloseIdleConnections() }
 
 // get sends a GET (POST for long query strings) to base+path and returns the body of a 2xx answer.
 func (c *vmClient) get(ctx context.Context, base, path string, args url.Values) ([]byte, error) {
+	var body []byte
+	err := c.do(ctx, base, path, args, func(r io.Reader) error {
+		var err error
+		body, err = io.ReadAll(r)
+		if err != nil {
+			return fmt.Errorf("reading the answer of %s failed: %v", base+path, err)
+		}
+		return nil
+	})
+	return body, err
+}
+
+// do sends a GET (POST for long query strings) to base+path and hands the body of a 2xx answer
+// to read while it arrives; read's error is returned as it is.
+func (c *vmClient) do(ctx context.Context, base, path string, args url.Values, read func(io.Reader) error) error {
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("gave up waiting for a free connection to VictoriaMetrics (%d queries at a time): %w", c.st.MaxConcurrentQueries, ctx.Err())
+		return fmt.Errorf("gave up waiting for a free connection to VictoriaMetrics (%d queries at a time): %w", c.st.MaxConcurrentQueries, ctx.Err())
 	}
 	defer func() { <-c.sem }()
 
@@ -75,7 +90,7 @@ func (c *vmClient) get(ctx context.Context, base, path string, args url.Values) 
 		req, err = http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot build a request to %s: %v", base+path, err)
+		return fmt.Errorf("cannot build a request to %s: %v", base+path, err)
 	}
 	if c.st.BasicAuthUser != "" {
 		req.SetBasicAuth(c.st.BasicAuthUser, c.st.BasicAuthPassword)
@@ -85,17 +100,22 @@ func (c *vmClient) get(ctx context.Context, base, path string, args url.Values) 
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, transportError(base+path, c.st.Timeout, err)
+		return transportError(base+path, c.st.Timeout, err)
 	}
 	defer resp.Body.Close()
-	body, err := readBody(resp)
-	if err != nil {
-		return nil, fmt.Errorf("reading the answer of %s failed: %v", base+path, err)
-	}
 	if resp.StatusCode/100 != 2 {
-		return nil, statusError(base+path, resp.StatusCode, body)
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		if err != nil {
+			return fmt.Errorf("reading the answer of %s failed: %v", base+path, err)
+		}
+		return statusError(base+path, resp.StatusCode, body)
 	}
-	return body, nil
+	if err := read(resp.Body); err != nil {
+		return err
+	}
+	// Read what follows the answer (a newline) so the connection is reused.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64*1024))
+	return nil
 }
 
 func transportError(u string, timeout time.Duration, err error) error {
@@ -153,15 +173,4 @@ func readableVMError(msg string) string {
 		return msg[i+3:]
 	}
 	return msg
-}
-
-// readBody reads an answer into a buffer sized from Content-Length when VictoriaMetrics sends it.
-func readBody(resp *http.Response) ([]byte, error) {
-	size := 64 * 1024
-	if resp.ContentLength > 0 && resp.ContentLength < 1<<30 {
-		size = int(resp.ContentLength) + 1
-	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	_, err := buf.ReadFrom(resp.Body)
-	return buf.Bytes(), err
 }
