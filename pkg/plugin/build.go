@@ -64,10 +64,13 @@ func metricSelector(metrics []string) string {
 // per-second values; at coarser steps it returns an envelope of the per-second values so a
 // one-second burst keeps its true peak. With envelope band the result carries a rollup label.
 //
-// With fresh set (ranges ending near now, live streams) a fine-step point is only returned
-// while its series has a sample no older than 1.5 sample intervals: a lagging agent leaves the
-// newest seconds empty instead of repeating its last rate into them.
-func (d *Datasource) signalExpr(q *parsedQuery, step time.Duration, fresh bool) string {
+// With gaps set (every 1 s range and live stream) a fine-step point is only returned while its
+// series has a sample no older than 1.5 of its sample intervals. irate alone would repeat the
+// last rate into up to ~4 s without samples (VictoriaMetrics widens its window to 5 sample
+// intervals); with the filter a missed agent tick is a gap, the next point is the rate over the
+// two seconds since the previous sample (irate divides by the samples' real distance), and a
+// lagging agent leaves the newest seconds empty. 1.5 intervals tolerates read-time jitter.
+func (d *Datasource) signalExpr(q *parsedQuery, step time.Duration, gaps bool) string {
 	sig := q.signal
 	sel := metricSelector(sig.Metrics)
 	win := formatStep(step)
@@ -106,7 +109,7 @@ func (d *Datasource) signalExpr(q *parsedQuery, step time.Duration, fresh bool) 
 	}
 	by := " by (" + strings.Join(labels, ", ") + ")"
 	expr := sig.Aggregation + by + " (" + inner + ")"
-	if fine && fresh {
+	if fine && gaps {
 		m := sig.Metrics[0] + "[1m]"
 		expr = "(" + expr + " and max" + by + " (lag(" + m + ") < 1.5 * scrape_interval(" + m + ")))"
 	}

@@ -148,30 +148,20 @@ type RangePart struct {
 	Tail bool
 }
 
-// freshTail is the end of a fresh fine-step range that gets the freshness filter; the rest of
-// the range, whose samples have all arrived, is asked for without it (the filter costs
-// VictoriaMetrics two more rollups per point: +65 % for a 1 h range at 1 s).
-const freshTail = 30 * time.Second
-
 func (d *Datasource) signalParts(q *parsedQuery, from, to time.Time, step time.Duration) []RangePart {
-	if step > time.Second {
-		// Points sit on step boundaries and each covers the step before it, so the seconds
-		// after the last boundary would be in no point: a burst in the newest minute of a 6 h
-		// view would not show. One more point at the range end covers the last full step.
-		parts := []RangePart{{Expr: d.signalExpr(q, step, false), Start: from, End: to}}
-		if !to.Truncate(time.Second).Equal(to.Truncate(step)) {
-			parts = append(parts, RangePart{Expr: parts[0].Expr, Start: to, End: to, Tail: true})
-		}
-		return parts
-	}
-	if time.Since(to) >= freshWindow {
-		return []RangePart{{Expr: d.signalExpr(q, step, false), Start: from, End: to}}
-	}
-	split := to.Add(-freshTail).Truncate(step)
-	if !split.After(from) {
+	if step <= time.Second {
+		// The gap filter runs over the whole range: a second whose sample is missing is a gap
+		// in history too, not only near now (see signalExpr).
 		return []RangePart{{Expr: d.signalExpr(q, step, true), Start: from, End: to}}
 	}
-	return []RangePart{{Expr: d.signalExpr(q, step, false), Start: from, End: split.Add(-step)}, {Expr: d.signalExpr(q, step, true), Start: split, End: to}}
+	// Points sit on step boundaries and each covers the step before it, so the seconds after
+	// the last boundary would be in no point: a burst in the newest minute of a 6 h view would
+	// not show. One more point at the range end covers the last full step.
+	parts := []RangePart{{Expr: d.signalExpr(q, step, false), Start: from, End: to}}
+	if !to.Truncate(time.Second).Equal(to.Truncate(step)) {
+		parts = append(parts, RangePart{Expr: parts[0].Expr, Start: to, End: to, Tail: true})
+	}
+	return parts
 }
 
 // appendSeries adds the points of later series to the series with the same labels.

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -98,5 +99,77 @@ func TestBadInputFailsOnlyThatQuery(t *testing.T) {
 	}
 	if e := resp.Responses["B"].Error; e == nil || !strings.HasPrefix(e.Error(), `unknown signal "nope"`) {
 		t.Errorf("VM down, bad signal: got %v", e)
+	}
+}
+
+// TestMissedTickIsAGap: an agent that misses a tick (no sample for one second) must show that
+// second as a gap and the next second as the average rate over the two seconds since the
+// previous sample; not a 0, not a doubled value, not the previous rate carried into the gap.
+// The counter grows 1000 B/s; samples are stamped 3 ms after each second, as the agent reads
+// them. A dedicated VictoriaMetrics keeps the shared fixture unchanged.
+func TestMissedTickIsAGap(t *testing.T) {
+	vm, err := startVM(freshFlags...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vm.stop()
+	p, err := startPlugin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := pluginCtx("gap", vm.URL, `{}`, nil)
+
+	now := time.Now().Truncate(time.Second)
+	oldBase := now.Add(-2 * time.Hour).Truncate(time.Minute) // a range long past
+	newBase := now.Add(-90 * time.Second)                    // a range ending now (nocache), the gap 29 s ago
+	labels := func(node string) map[string]string {
+		return map[string]string{"__name__": "node_infiniband_port_data_received_bytes_total", "cluster": "gap", "job_name": "j",
+			"node": node, "device": "mlx5_0", "port": "1"}
+	}
+	// 120 samples from base, the one at base+60 s missing; the counter keeps counting.
+	line := func(node string, base time.Time, n int) importLine {
+		l := importLine{Metric: labels(node)}
+		for i := 0; i < n; i++ {
+			if i == 60 {
+				continue
+			}
+			l.Timestamps = append(l.Timestamps, base.Add(time.Duration(i)*time.Second+3*time.Millisecond).UnixMilli())
+			l.Values = append(l.Values, float64(i)*1000)
+		}
+		return l
+	}
+	if err := vm.importSeries([]importLine{line("old", oldBase, 120), line("new", newBase, 89)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := vm.waitQuery(`count(last_over_time({cluster="gap"}[3h]))`, now, 2); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, c := range []struct {
+		node string
+		base time.Time
+		to   time.Time
+	}{
+		{"old", oldBase, oldBase.Add(80 * time.Second)},
+		{"new", newBase, now},
+	} {
+		resp := runQueries(t, p, pc, testQuery{ref: c.node, from: c.base.Add(50 * time.Second), to: c.to,
+			json: jq("cluster", "gap", "job", "j", "node", c.node, "signal", "ib_rx_bits", "groupBy", "device")})
+		k := lbl("cluster", "gap", "job_name", "j", "node", c.node, "device", "mlx5_0", "port", "1")
+		got := seriesOf(t, resp.Responses[c.node], c.base)[k]
+		// The point at second s shows the sample read at s-1 (+3 ms): the missing sample
+		// (60 s +3 ms) is the point at 61, the next sample (61 s +3 ms) is the point at 62.
+		for s := int64(55); s <= 66; s++ {
+			v, ok := got[s]
+			switch {
+			case s == 61 && ok:
+				t.Errorf("%s: the missed second +61s shows %v, want a gap (no point)", c.node, v)
+			case s != 61 && v != 8000:
+				t.Errorf("%s: +%ds = %v (present %v), want 8000 (the 2 s average after the gap, 1 s rates elsewhere)", c.node, s, v, ok)
+			}
+		}
+		if t.Failed() {
+			t.Logf("%s: %v", c.node, fmt.Sprint(got))
+		}
 	}
 }
