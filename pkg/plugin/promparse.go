@@ -201,13 +201,80 @@ func (p *jsonScanner) quotedBytes() (b []byte, ok bool) {
 	}
 }
 
-// parseFloatBytes parses without copying the bytes into a new string; the scanner's window
-// is not modified while the string is in use.
+// parseFloatBytes parses a JSON number or a Prometheus sample value. Plain decimals (an
+// optional '-', digits, an optional fraction and exponent) whose digits fit 2^53 and whose
+// power of ten is at most 22 take an exact fast path: both operands are exact float64s, so one
+// multiplication or division rounds correctly (the same fast path strconv takes after more
+// checks). Anything else (Inf, NaN, more digits, '+') goes to strconv without copying the bytes.
 func parseFloatBytes(b []byte) (float64, error) {
+	if f, ok := parseSimpleFloat(b); ok {
+		return f, nil
+	}
 	if len(b) == 0 {
 		return 0, fmt.Errorf("empty number")
 	}
 	return strconv.ParseFloat(unsafe.String(&b[0], len(b)), 64)
+}
+
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+func parseSimpleFloat(b []byte) (float64, bool) {
+	i := 0
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		i++
+	}
+	var mant uint64
+	digits, exp := 0, 0
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		mant = mant*10 + uint64(b[i]-'0')
+		digits++
+	}
+	if i < len(b) && b[i] == '.' {
+		for i++; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+			mant = mant*10 + uint64(b[i]-'0')
+			digits++
+			exp--
+		}
+	}
+	if digits == 0 || digits > 18 || mant > 1<<53 {
+		return 0, false
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		eneg := i < len(b) && b[i] == '-'
+		if i < len(b) && (b[i] == '-' || b[i] == '+') {
+			i++
+		}
+		e, edigits := 0, 0
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9' && edigits < 4; i++ {
+			e = e*10 + int(b[i]-'0')
+			edigits++
+		}
+		if edigits == 0 {
+			return 0, false
+		}
+		if eneg {
+			e = -e
+		}
+		exp += e
+	}
+	if i != len(b) {
+		return 0, false
+	}
+	f := float64(mant)
+	switch {
+	case exp >= 0 && exp < len(pow10):
+		f *= pow10[exp]
+	case exp < 0 && -exp < len(pow10):
+		f /= pow10[-exp]
+	default:
+		return 0, false
+	}
+	if neg {
+		f = -f
+	}
+	return f, true
 }
 
 // timestampMillis parses a Prometheus API timestamp (seconds, optionally with a fraction) into

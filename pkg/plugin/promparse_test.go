@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -76,5 +77,35 @@ func TestParseMatrixWhileReading(t *testing.T) {
 	var re *readError
 	if !errors.As(err, &re) || err.Error() != "connection reset by peer" {
 		t.Fatalf("broken answer: %v", err)
+	}
+}
+
+// The fast path of parseFloatBytes returns the same bits as strconv.ParseFloat for every
+// format VictoriaMetrics writes, and leaves the rest to strconv.
+func TestParseFloatBytesMatchesStrconv(t *testing.T) {
+	var in []string
+	x := uint64(0x9e3779b97f4a7c15)
+	for i := 0; i < 20000; i++ {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		f := math.Float64frombits(x)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			continue
+		}
+		scaled := float64(x%1e15) / math.Pow(10, float64(x%19))
+		for _, v := range []float64{f, scaled, -scaled, float64(x % 1e12), float64(x%1e9) * 8} {
+			in = append(in, strconv.FormatFloat(v, 'g', -1, 64), strconv.FormatFloat(v, 'f', -1, 64), strconv.FormatFloat(v, 'e', 6, 64),
+				strconv.FormatFloat(v, 'f', 3, 64))
+		}
+	}
+	in = append(in, "0", "-0", "1e22", "1e23", "9007199254740993", "9007199254740992", "123456789012345678", "1.5e-22", "1.5e-23",
+		"+Inf", "-Inf", "NaN", "+1", ".5", "5.", "1e", "1e+", "--1", "1.2.3", "0x10", "1_000", "")
+	for _, s := range in {
+		want, werr := strconv.ParseFloat(s, 64)
+		got, gerr := parseFloatBytes([]byte(s))
+		if (werr == nil) != (gerr == nil) || (werr == nil && math.Float64bits(got) != math.Float64bits(want)) {
+			t.Fatalf("%q: got %v (%v), strconv %v (%v)", s, got, gerr, want, werr)
+		}
 	}
 }
