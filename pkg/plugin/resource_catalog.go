@@ -81,17 +81,26 @@ type jobInfo struct {
 	End     time.Time `json:"end"`
 	Nodes   []string  `json:"nodes"`
 	Pods    []string  `json:"pods"`
+	// PeakBitsPerSecond: highest per-second receive+transmit bits of the job's bound
+	// InfiniBand/RDMA ports summed (null without such series); PeakStepSeconds its resolution.
+	PeakBitsPerSecond *float64 `json:"peakBitsPerSecond"`
+	PeakStepSeconds   float64  `json:"peakStepSeconds"`
+	// Errors: increase of the job's drop/error counters in the range (null without such
+	// series), split by signal id in ErrorsBySignal.
+	Errors         *float64           `json:"errors"`
+	ErrorsBySignal map[string]float64 `json:"errorsBySignal"`
 }
 
 // handleJobs lists the jobs of a cluster in the range: first and last one-second sample,
-// nodes and pods (namespace/pod).
+// nodes and pods (namespace/pod), peak throughput and error counters (resource_jobsummary.go).
 func (d *Datasource) handleJobs(w http.ResponseWriter, r *http.Request) {
 	q, from, to, ok := resourceArgs(w, r)
 	if !ok {
 		return
 	}
 	cl := d.st.ClusterLabel
-	sel := `{__name__=~"` + jobMarkerMetric + `",job_name!=""` + commaFilter(q.cluster.filter(cl)) + commaFilter(q.job.filter("job_name")) + "}"
+	filters := commaFilter(q.cluster.filter(cl)) + commaFilter(q.job.filter("job_name"))
+	sel := `{__name__=~"` + jobMarkerMetric + `",job_name!=""` + filters + "}"
 	labels, err := d.vm.seriesLabels(r.Context(), sel, from, to)
 	if err != nil {
 		writeVMError(w, err)
@@ -135,6 +144,21 @@ func (d *Datasource) handleJobs(w http.ResponseWriter, r *http.Request) {
 		for _, s := range last {
 			if j := jobs[key{s.Labels[cl], s.Labels["job_name"]}]; j != nil && len(s.Values) > 0 {
 				j.End = time.UnixMilli(int64(math.Round(s.Values[0] * 1000))).UTC()
+			}
+		}
+		sums, err := d.jobSummaries(r.Context(), filters, from, to)
+		if err != nil {
+			writeError(w, http.StatusBadGateway, err.Error())
+			return
+		}
+		step := peakStep(from, to, d.st.MaxPointsPerSeries).Seconds()
+		for _, j := range jobs {
+			j.PeakStepSeconds = step
+		}
+		for k, sum := range sums {
+			if j := jobs[key{k.cluster, k.job}]; j != nil {
+				j.PeakBitsPerSecond = sum.PeakBitsPerSecond
+				j.Errors, j.ErrorsBySignal = sum.Errors, sum.ErrorsBySignal
 			}
 		}
 	}

@@ -82,9 +82,14 @@ func TestResources(t *testing.T) {
 
 	t.Run("jobs", func(t *testing.T) {
 		code, body := callResource(t, p, pc, "/jobs", url.Values{"cluster": {"alpha"}, "from": {ms(f.jobStart.Add(-time.Hour))}, "to": {ms(f.end)}})
+		peak := func(v float64) *float64 { return &v }
 		want := mustJSON(map[string]any{"jobs": []jobInfo{
-			{Name: jobName, Cluster: "alpha", Start: f.jobStart.UTC(), End: f.jobEnd.Add(-time.Second).UTC(), Nodes: []string{"n1", "n2"}, Pods: []string{"train/w-0", "train/w-1"}},
-			{Name: "other-job", Cluster: "alpha", Start: f.jobStart.UTC(), End: f.jobEnd.Add(-time.Second).UTC(), Nodes: []string{"n3"}, Pods: []string{"train/o-0"}},
+			// Peak: the second jobStart+300 of the four IB ports, (1000+500000)+2000+3000+4000 B/s;
+			// the counter reset at +400 adds nothing. No error counters in this data: null.
+			{Name: jobName, Cluster: "alpha", Start: f.jobStart.UTC(), End: f.jobEnd.Add(-time.Second).UTC(), Nodes: []string{"n1", "n2"}, Pods: []string{"train/w-0", "train/w-1"},
+				PeakBitsPerSecond: peak(510000 * 8), PeakStepSeconds: 1},
+			{Name: "other-job", Cluster: "alpha", Start: f.jobStart.UTC(), End: f.jobEnd.Add(-time.Second).UTC(), Nodes: []string{"n3"}, Pods: []string{"train/o-0"},
+				PeakBitsPerSecond: peak(5000 * 8), PeakStepSeconds: 1},
 		}})
 		if code != 200 || body != want {
 			t.Fatalf("%d %s\nwant %s", code, body, want)

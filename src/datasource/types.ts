@@ -87,6 +87,17 @@ export interface JobInfo {
   nodes: string[];
   /** `namespace/pod` */
   pods: string[];
+  /**
+   * Highest per-second receive+transmit bits of the job's bound InfiniBand/RDMA ports, summed
+   * (the job_rx_bits + job_tx_bits signals); null when the job has no such series.
+   */
+  peakBitsPerSecond?: number | null;
+  /** Resolution of the peak: 1 when exact; coarser on long ranges (each series' 1 s peak per step, summed). */
+  peakStepSeconds?: number;
+  /** Increase of the job's drop/error counters in the range; null when the job has none. */
+  errors?: number | null;
+  /** `errors` by signal id (nic_drops, nic_errors, ib_symbol_errors, ib_link_downed, ib_port_errors, pod_drops). */
+  errorsBySignal?: Record<string, number> | null;
 }
 
 /** `/topology` of one job. */

@@ -2,7 +2,8 @@
 //  - a real VictoriaMetrics (Debian's victoria-metrics) with the flags fresh 1 s data needs,
 //  - two real hifreq-agent processes (agent/dist/main.js), clusters "alpha" and "beta", each on a
 //    fake host (a procfs/sysfs tree whose counters this process drives: 1 MB/s on an IB port and
-//    1000 B/s on eth0, plus one single-second burst) with a pod file holding a labelled job,
+//    1000 B/s on eth0, plus one single-second burst, from which on IB symbol errors and eth0 drops
+//    are raised too) with a pod file holding a labelled job,
 //  - grafana-api-fake (tests/grafana/cmd/grafana-api-fake: a FAKE of Grafana's HTTP API in front
 //    of the REAL plugin backend from dist/), serving the plugin harness page.
 // The specs find the fake at process.env.HARNESS_URL and the scenario in process.env.HARNESS_SCENARIO.
@@ -28,6 +29,9 @@ export interface Scenario {
   ibBytesPerSecond: number;
   ibBurstBytes: number;
   nicBytesPerSecond: number;
+  /** from the burst second on: IB symbol errors of cluster i (0-based) are (i+1) × this, eth0 receive drops this */
+  symbolErrorsAtBurst: number;
+  nicDropsAtBurst: number;
 }
 
 function fail(msg: string): never {
@@ -191,6 +195,8 @@ export default async function globalSetup() {
     ibBytesPerSecond: 1_000_000,
     ibBurstBytes: 100_000_000,
     nicBytesPerSecond: 1000,
+    symbolErrorsAtBurst: 2,
+    nicDropsAtBurst: 3,
   };
 
   // Fake hosts and their counter driver: the values change at k.5 s, far from the agents' reads
@@ -207,12 +213,15 @@ export default async function globalSetup() {
       mkdirSync(join(h.port, 'counters_ext'), { recursive: true });
       writeInPlace(join(h.port, 'counters_ext/port_rcv_data_64'), `${pad(Math.floor(ib / 4))}\n`);
       writeInPlace(join(h.port, 'counters_ext/port_xmit_data_64'), `${pad(Math.floor(ib / 8))}\n`);
+      const burst = s >= scenario.burstSec;
+      writeInPlace(join(h.port, 'counters/symbol_error'), `${pad(burst ? scenario.symbolErrorsAtBurst * (h.i + 1) : 0)}\n`);
+      const drops = burst ? scenario.nicDropsAtBurst : 0;
       const nic = 7_000_000 + scenario.nicBytesPerSecond * s;
       writeInPlace(
         join(h.proc, 'net/dev'),
         'Inter-|   Receive                                                |  Transmit\n' +
           ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n' +
-          `  eth0: ${pad(nic)} 1000 0 0 0 0 0 0 5000 50 0 0 0 0 0 0\n`
+          `  eth0: ${pad(nic)} 1000 0 ${drops} 0 0 0 0 5000 50 0 0 0 0 0 0\n`
       );
     }
   };

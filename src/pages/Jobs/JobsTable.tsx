@@ -1,6 +1,5 @@
 import React from 'react';
-import { css } from '@emotion/css';
-import { type GrafanaTheme2, dateTimeFormat, urlUtil } from '@grafana/data';
+import { urlUtil } from '@grafana/data';
 import { getDataSourceSrv } from '@grafana/runtime';
 import {
   SceneObjectBase,
@@ -9,13 +8,14 @@ import {
   VariableDependencyConfig,
   sceneGraph,
 } from '@grafana/scenes';
-import { Alert, LoadingPlaceholder, TextLink, useStyles2 } from '@grafana/ui';
+import { Alert, LoadingPlaceholder } from '@grafana/ui';
 
 import { ROUTES, prefixRoute } from '../../constants';
 import type { HiFreqDataSource } from '../../datasource/datasource';
 import type { JobInfo } from '../../datasource/types';
 import { errorMessage } from '../../datasource/components/useResource';
 import { EmptyJobs } from './EmptyJobs';
+import { JobsTableView, jobsTestIds } from './JobsTableView';
 
 export interface JobsTableState extends SceneObjectState {
   datasourceUid: string;
@@ -77,23 +77,10 @@ export class JobsTable extends SceneObjectBase<JobsTableState> {
   }
 }
 
-export const jobsTestIds = {
-  table: 'data-testid hifreq-jobs-table',
-  error: 'data-testid hifreq-jobs-error',
-};
-
-/** Namespaces of a job's pods (`namespace/pod`). */
-export function jobNamespaces(job: JobInfo): string {
-  return Array.from(new Set((job.pods ?? []).map((p) => p.split('/')[0]))).sort().join(', ') || '–';
-}
-
-function formatTime(t: string | undefined): string {
-  return t ? dateTimeFormat(t, { format: 'YYYY-MM-DD HH:mm:ss' }) : '–';
-}
+export { jobNamespaces, jobsTestIds } from './JobsTableView';
 
 function JobsTableRenderer({ model }: SceneComponentProps<JobsTable>) {
   const { loading, jobs, error, podSelector } = model.useState();
-  const styles = useStyles2(getStyles);
 
   if (error) {
     return (
@@ -108,47 +95,5 @@ function JobsTableRenderer({ model }: SceneComponentProps<JobsTable>) {
   if (!jobs || jobs.length === 0) {
     return <EmptyJobs podSelector={podSelector} cluster={model.cluster} />;
   }
-  return (
-    <table className={styles.table} data-testid={jobsTestIds.table}>
-      <caption className={styles.caption}>Jobs with per-second network data in the time range</caption>
-      <thead>
-        <tr>
-          <th scope="col">Namespace</th>
-          <th scope="col">Job</th>
-          <th scope="col">Cluster</th>
-          <th scope="col">Nodes</th>
-          <th scope="col">Pods</th>
-          <th scope="col">First seen</th>
-          <th scope="col">Last seen</th>
-        </tr>
-      </thead>
-      <tbody>
-        {jobs.map((j) => (
-          <tr key={`${j.cluster}/${j.name}`}>
-            <td>{jobNamespaces(j)}</td>
-            <td>
-              <TextLink href={model.jobUrl(j)} inline={false}>
-                {j.name}
-              </TextLink>
-            </td>
-            <td>{j.cluster}</td>
-            <td title={j.nodes.join(', ')}>{j.nodes.length}</td>
-            <td title={j.pods.join(', ')}>{j.pods.length}</td>
-            <td>{formatTime(j.start)}</td>
-            <td>{formatTime(j.end)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
+  return <JobsTableView jobs={jobs} jobUrl={(j) => model.jobUrl(j)} />;
 }
-
-const getStyles = (theme: GrafanaTheme2) => ({
-  table: css({
-    width: '100%',
-    borderCollapse: 'collapse',
-    'th, td': { padding: theme.spacing(0.75, 1), borderBottom: `1px solid ${theme.colors.border.weak}`, textAlign: 'left' },
-    th: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightMedium },
-  }),
-  caption: css({ textAlign: 'left', color: theme.colors.text.secondary, paddingBottom: theme.spacing(1) }),
-});

@@ -112,3 +112,24 @@ test('Live adds a new second to the open panel', async ({ page }) => {
   expect(await queries(), 'POST /api/ds/query requests while streaming').toBe(queriesBefore);
   await shot(page, 'job-network-live');
 });
+
+test('the jobs table shows each job’s peak throughput and error counters', async ({ page }) => {
+  const sc = scenario();
+  for (const [i, c] of sc.clusters.entries()) {
+    await open(page, `/a/hifreq-netmon-app/jobs?var-cluster=${c.cluster}&from=now-6h&to=now`);
+    const table = page.getByTestId('data-testid hifreq-jobs-table');
+    const row = table.getByRole('row').filter({ has: page.getByRole('link', { name: c.job }) });
+    // The burst second: IB receive (i+1) MB/s + the burst, transmit half of that (the fake host
+    // writes port_xmit_data_64 at half the receive words): 1.212 Gb/s for alpha, 1.224 for beta.
+    const peak = 8 * 1.5 * (sc.ibBytesPerSecond * (i + 1) + sc.ibBurstBytes);
+    const errors = sc.symbolErrorsAtBurst * (i + 1) + sc.nicDropsAtBurst;
+    const time = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
+    await expect(row.getByRole('cell')).toHaveText([c.namespace, c.job, c.cluster, '1', '1', time, time, `${(peak / 1e9).toFixed(2)} Gb/s`, String(errors)]);
+    await expect(row.getByRole('cell').nth(8)).toHaveAttribute(
+      'title',
+      `Increase in the time range: nic_drops ${sc.nicDropsAtBurst}, ib_symbol_errors ${sc.symbolErrorsAtBurst * (i + 1)}, ib_link_downed 0, ib_port_errors 0, nic_errors 0`
+    );
+    await shot(page, `jobs-table-${c.cluster}`);
+  }
+  expect(await pageErrors(page)).toEqual([]);
+});
