@@ -61,11 +61,24 @@ func (r *streamRegistry) stopAll() {
 }
 
 // StreamPath is the Live channel path of a signal of a job: signal/<cluster>/<job>/<signal>.
+func StreamPath(cluster, job, signal string) string {
+	return StreamPathOf(QueryModel{Cluster: cluster, Job: job, Signal: signal})
+}
+
+// StreamPathOf is the Live channel path of a signal query:
+//
+//	signal/<cluster>/<job>/<signal>                          no node, device or groupBy
+//	signal/<cluster>/<job>/<signal>/<node>/<device>/<groupBy> otherwise; * for any (groupBy: the signal's default)
+//
 // Grafana Live allows only A-Z a-z 0-9 _ - . = and / in a channel path, so every other byte
 // of a component (and "=" itself) is written as =XX, its uppercase hex code: a job named
 // `llama "v2"` becomes llama=20=22v2=22 and a regex /a|b/ becomes =2Fa=7Cb=2F.
-func StreamPath(cluster, job, signal string) string {
-	return "signal/" + escapeComponent(cluster) + "/" + escapeComponent(job) + "/" + escapeComponent(signal)
+func StreamPathOf(q QueryModel) string {
+	parts := []string{"signal", escapeComponent(q.Cluster), escapeComponent(q.Job), escapeComponent(q.Signal)}
+	if q.Node != "" || q.Device != "" || q.GroupBy != "" {
+		parts = append(parts, escapeComponent(q.Node), escapeComponent(q.Device), escapeComponent(q.GroupBy))
+	}
+	return strings.Join(parts, "/")
 }
 
 func escapeComponent(s string) string {
@@ -104,12 +117,14 @@ func unescapeComponent(s string) (string, error) {
 	return b.String(), nil
 }
 
+// parseStreamPath reads both forms of StreamPathOf. A bad path is refused with what was wrong:
+// SubscribeStream logs it and answers NOT_FOUND.
 func parseStreamPath(path string) (*parsedQuery, error) {
 	parts := strings.Split(path, "/")
-	if len(parts) != 4 || parts[0] != "signal" {
-		return nil, fmt.Errorf("stream path %q is not signal/<cluster>/<job>/<signal>", path)
+	if (len(parts) != 4 && len(parts) != 7) || parts[0] != "signal" {
+		return nil, fmt.Errorf("stream path %q is not signal/<cluster>/<job>/<signal> or signal/<cluster>/<job>/<signal>/<node>/<device>/<groupBy>", path)
 	}
-	var vals [3]string
+	vals := make([]string, 6)
 	for i, p := range parts[1:] {
 		v, err := unescapeComponent(p)
 		if err != nil {
@@ -117,8 +132,15 @@ func parseStreamPath(path string) (*parsedQuery, error) {
 		}
 		vals[i] = v
 	}
-	raw, _ := json.Marshal(map[string]string{"queryType": "signal", "cluster": vals[0], "job": vals[1], "signal": vals[2]})
-	return parseQuery(raw, "")
+	if vals[5] == "*" {
+		vals[5] = "" // the signal's default grouping
+	}
+	raw, _ := json.Marshal(QueryModel{QueryType: queryTypeSignal, Cluster: vals[0], Job: vals[1], Signal: vals[2], Node: vals[3], Device: vals[4], GroupBy: vals[5]})
+	q, err := parseQuery(raw, "")
+	if err != nil {
+		return nil, fmt.Errorf("stream path %q: %v", path, err)
+	}
+	return q, nil
 }
 
 // SubscribeStream allows a subscription when its path names a valid signal query.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,8 +17,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 )
 
-// liveWriter writes one sample per wall-clock second of a 1000 B/s IB counter for the live
-// cluster until stopped, like an agent pushing a running job.
+// liveWriter writes one sample per wall-clock second of a 1000 B/s IB counter per label set
+// (all of one cluster) until stopped, like agents pushing a running job.
 type liveWriter struct {
 	stop chan struct{}
 	done chan struct{}
@@ -25,19 +26,27 @@ type liveWriter struct {
 	last time.Time // the last sample written; read after close
 }
 
-func startLiveWriter(vm *testVM, labels map[string]string) (*liveWriter, error) {
+func startLiveWriter(vm *testVM, sets ...map[string]string) (*liveWriter, error) {
 	t0 := time.Now().Truncate(time.Second).Add(-30 * time.Second)
 	value := func(t time.Time) float64 { return float64(t.Sub(t0)/time.Second) * 1000 }
-	hist := importLine{Metric: labels}
-	now := time.Now().Truncate(time.Second)
-	for t := t0; !t.After(now); t = t.Add(time.Second) {
-		hist.Timestamps = append(hist.Timestamps, t.UnixMilli())
-		hist.Values = append(hist.Values, value(t))
+	lines := func(from, to time.Time) []importLine {
+		var out []importLine
+		for _, labels := range sets {
+			l := importLine{Metric: labels}
+			for t := from; !t.After(to); t = t.Add(time.Second) {
+				l.Timestamps = append(l.Timestamps, t.UnixMilli())
+				l.Values = append(l.Values, value(t))
+			}
+			out = append(out, l)
+		}
+		return out
 	}
-	if err := vm.importSeries([]importLine{hist}); err != nil {
+	now := time.Now().Truncate(time.Second)
+	if err := vm.importSeries(lines(t0, now)); err != nil {
 		return nil, err
 	}
-	if err := vm.waitQuery(`count(node_infiniband_port_data_received_bytes_total{cluster="live"})`, now, 1); err != nil {
+	sel := fmt.Sprintf(`node_infiniband_port_data_received_bytes_total{cluster=%q}`, sets[0]["cluster"])
+	if err := vm.waitQuery(`count(`+sel+`)`, now, float64(len(sets))); err != nil {
 		return nil, err
 	}
 	w := &liveWriter{stop: make(chan struct{}), done: make(chan struct{})}
@@ -51,14 +60,8 @@ func startLiveWriter(vm *testVM, labels map[string]string) (*liveWriter, error) 
 			case <-time.After(time.Until(last.Add(time.Second))):
 			}
 			cur := time.Now().Truncate(time.Second)
-			var l importLine
-			l.Metric = labels
-			for t := last.Add(time.Second); !t.After(cur); t = t.Add(time.Second) {
-				l.Timestamps = append(l.Timestamps, t.UnixMilli())
-				l.Values = append(l.Values, value(t))
-			}
-			if len(l.Values) > 0 {
-				if err := vm.importSeries([]importLine{l}); err != nil {
+			if cur.After(last) {
+				if err := vm.importSeries(lines(last.Add(time.Second), cur)); err != nil {
 					w.err = err
 					return
 				}
@@ -71,8 +74,12 @@ func startLiveWriter(vm *testVM, labels map[string]string) (*liveWriter, error) 
 	deadline := time.Now().Add(40 * time.Second)
 	for {
 		ss, err := newVMClient(Settings{QueryURL: vm.URL, Timeout: 10 * time.Second, MaxConcurrentQueries: 1}).queryInstant(context.Background(),
-			`tlast_over_time(node_infiniband_port_data_received_bytes_total{cluster="live"}[1m])`, "", time.Now())
-		if err == nil && len(ss) == 1 && time.Since(time.UnixMilli(int64(ss[0].Values[0]*1000))) < 2500*time.Millisecond {
+			`tlast_over_time(`+sel+`[1m])`, "", time.Now())
+		fresh := err == nil && len(ss) == len(sets)
+		for _, s := range ss {
+			fresh = fresh && time.Since(time.UnixMilli(int64(s.Values[0]*1000))) < 2500*time.Millisecond
+		}
+		if fresh {
 			return w, nil
 		}
 		if time.Now().After(deadline) {
@@ -278,4 +285,181 @@ func TestStreamStopsOnCancelAndDispose(t *testing.T) {
 		}
 	}
 	waitRunning(0)
+}
+
+// frameSink decodes the frames a stream sends.
+type frameSink struct {
+	mu     sync.Mutex
+	frames []*data.Frame
+	got    chan struct{}
+}
+
+func newFrameSink() *frameSink { return &frameSink{got: make(chan struct{}, 100)} }
+
+func (s *frameSink) Send(p *backend.StreamPacket) error {
+	var f data.Frame
+	if err := json.Unmarshal(p.Data, &f); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.frames = append(s.frames, &f)
+	s.mu.Unlock()
+	s.got <- struct{}{}
+	return nil
+}
+
+// next waits for the next frame.
+func (s *frameSink) next(t *testing.T, within time.Duration) *data.Frame {
+	t.Helper()
+	select {
+	case <-s.got:
+	case <-time.After(within):
+		t.Fatalf("no frame within %s", within)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.frames[len(s.frames)-1]
+}
+
+func (s *frameSink) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.frames)
+}
+
+// runStream runs RunStream in-process on path until the test ends.
+func runStream(t *testing.T, d *Datasource, path string) *frameSink {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	sink := newFrameSink()
+	done := make(chan error, 1)
+	go func() { done <- d.RunStream(ctx, &backend.RunStreamRequest{Path: path}, backend.NewStreamSender(sink)) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("RunStream %s: %v", path, err)
+		}
+	})
+	return sink
+}
+
+func TestStreamPathRoundTrip(t *testing.T) {
+	cases := []struct {
+		q    QueryModel
+		want string
+	}{
+		// Without node, device and groupBy the path keeps its four components (older frontends).
+		{QueryModel{Cluster: "a", Job: "j", Signal: "ib_rx_bits"}, "signal/a/j/ib_rx_bits"},
+		{QueryModel{Cluster: "a", Job: "j", Signal: "ib_rx_bits", Node: "gpu-1"}, "signal/a/j/ib_rx_bits/gpu-1/=2A/=2A"},
+		{QueryModel{Cluster: "a", Job: `llama "v2"`, Signal: "nic_drops", Node: "/n1|n2/", Device: "eth0", GroupBy: "device"},
+			"signal/a/llama=20=22v2=22/nic_drops/=2Fn1=7Cn2=2F/eth0/device"},
+		{QueryModel{Signal: "ib_rx_bits", Device: `mlx5_0|mlx5\.1`, GroupBy: "node"}, "signal/=2A/=2A/ib_rx_bits/=2A/mlx5_0=7Cmlx5=5C.1/node"},
+		{QueryModel{Cluster: "ü", Job: "a=b", Signal: "tcp_states", GroupBy: "job"}, "signal/=C3=BC/a=3Db/tcp_states/=2A/=2A/job"},
+	}
+	for _, c := range cases {
+		got := StreamPathOf(c.q)
+		if got != c.want || !liveChannelPath.MatchString(got) {
+			t.Errorf("StreamPathOf(%+v) = %s, want %s", c.q, got, c.want)
+			continue
+		}
+		q, err := parseStreamPath(got)
+		if err != nil {
+			t.Fatalf("%s: %v", got, err)
+		}
+		star := func(s string) string {
+			if s == "" {
+				return "*"
+			}
+			return s
+		}
+		wantGroup := c.q.GroupBy
+		if wantGroup == "" {
+			wantGroup = signalByID[c.q.Signal].DefaultGroupBy
+		}
+		if q.Cluster != star(c.q.Cluster) || q.Job != star(c.q.Job) || q.Signal != c.q.Signal || q.GroupBy != wantGroup ||
+			(got != "signal/a/j/ib_rx_bits" && (q.Node != star(c.q.Node) || q.Device != star(c.q.Device))) {
+			t.Errorf("%s parsed to %+v", got, q.QueryModel)
+		}
+	}
+	for path, want := range map[string]string{
+		"signal/a/j/ib_rx_bits/n1":             `stream path "signal/a/j/ib_rx_bits/n1" is not signal/<cluster>/<job>/<signal> or signal/<cluster>/<job>/<signal>/<node>/<device>/<groupBy>`,
+		"signal/a/j/ib_rx_bits/n1/d/pod/x":     `stream path "signal/a/j/ib_rx_bits/n1/d/pod/x" is not signal/<cluster>/<job>/<signal> or signal/<cluster>/<job>/<signal>/<node>/<device>/<groupBy>`,
+		"signal/a/j/tcp_retrans/=2A/=2A/pod":   `stream path "signal/a/j/tcp_retrans/=2A/=2A/pod": signal tcp_retrans cannot be grouped by "pod": use one of node, job`,
+		"signal/a/j/tcp_retrans/=2A/eth0/=2A":  `stream path "signal/a/j/tcp_retrans/=2A/eth0/=2A": signal tcp_retrans has no devices (it is per node): clear the device filter`,
+		"signal/a/j/ib_rx_bits/=2Fa(=2F/d/=2A": `stream path "signal/a/j/ib_rx_bits/=2Fa(=2F/d/=2A": node: the regex "/a(/" does not compile: missing closing ): ` + "`^(?:a()$`" + `; escape regex characters or pass the exact value without slashes`,
+	} {
+		if _, err := parseStreamPath(path); err == nil || err.Error() != want {
+			t.Errorf("%s: %v\nwant %s", path, err, want)
+		}
+	}
+}
+
+// A stream with node, device and groupBy in its path sends only the matching series, grouped so.
+func TestStreamFilteredByNodeAndDevice(t *testing.T) {
+	vm, err := startVM(freshFlags...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vm.stop()
+	var sets []map[string]string
+	for _, n := range []string{"f1", "f2"} {
+		for _, dev := range []string{"mlx5_0", "mlx5_1"} {
+			sets = append(sets, map[string]string{"__name__": "node_infiniband_port_data_received_bytes_total", "cluster": "filtered", "job_name": "fj",
+				"node": n, "device": dev, "port": "1", "namespace": "train", "pod": "p-" + n})
+		}
+	}
+	w, err := startLiveWriter(vm, sets...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	inst, err := NewDatasource(context.Background(), backend.DataSourceInstanceSettings{URL: vm.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := inst.(*Datasource)
+	defer d.Dispose()
+
+	cases := []struct {
+		q    QueryModel
+		want []string // labels of the value fields, each at 8000 bit/s per series summed
+		vals []float64
+	}{
+		{QueryModel{Cluster: "filtered", Job: "fj", Signal: "ib_rx_bits", Node: "f2", GroupBy: "device"},
+			[]string{"cluster=filtered, device=mlx5_0, job_name=fj, node=f2, port=1", "cluster=filtered, device=mlx5_1, job_name=fj, node=f2, port=1"}, []float64{8000, 8000}},
+		{QueryModel{Cluster: "filtered", Job: "fj", Signal: "ib_rx_bits", Device: "mlx5_1", GroupBy: "node"},
+			[]string{"cluster=filtered, job_name=fj, node=f1", "cluster=filtered, job_name=fj, node=f2"}, []float64{8000, 8000}},
+		{QueryModel{Cluster: "filtered", Job: "fj", Signal: "ib_rx_bits", Node: "f1", Device: "mlx5_0"},
+			[]string{"cluster=filtered, device=mlx5_0, job_name=fj, node=f1, port=1"}, []float64{8000}},
+		// The old four-component path: every node and device, the signal's default grouping (device).
+		{QueryModel{Cluster: "filtered", Job: "fj", Signal: "ib_rx_bits"},
+			[]string{"cluster=filtered, device=mlx5_0, job_name=fj, node=f1, port=1", "cluster=filtered, device=mlx5_0, job_name=fj, node=f2, port=1",
+				"cluster=filtered, device=mlx5_1, job_name=fj, node=f1, port=1", "cluster=filtered, device=mlx5_1, job_name=fj, node=f2, port=1"}, []float64{8000, 8000, 8000, 8000}},
+		{QueryModel{Cluster: "filtered", Job: "fj", Signal: "ib_rx_bits", GroupBy: "job"},
+			[]string{"cluster=filtered, job_name=fj"}, []float64{32000}},
+	}
+	for _, c := range cases {
+		path := StreamPathOf(c.q)
+		sink := runStream(t, d, path)
+		for i := 0; i < 2; i++ { // the backfill, then a new second
+			fr := sink.next(t, 15*time.Second)
+			var got []string
+			for _, f := range fr.Fields[1:] {
+				got = append(got, f.Labels.String())
+			}
+			if strings.Join(got, " | ") != strings.Join(c.want, " | ") {
+				t.Fatalf("%s frame %d: series %v, want %v", path, i, got, c.want)
+			}
+			for j, f := range fr.Fields[1:] {
+				for r := 0; r < f.Len(); r++ {
+					if v, ok := f.ConcreteAt(r); !ok || v.(float64) != c.vals[j] {
+						t.Fatalf("%s frame %d %s row %d: %v, want %v", path, i, got[j], r, v, c.vals[j])
+					}
+				}
+			}
+			if i == 0 && fr.Rows() < 20 {
+				t.Fatalf("%s: first frame has %d rows; a new subscriber gets the last minute", path, fr.Rows())
+			}
+		}
+	}
 }

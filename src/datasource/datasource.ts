@@ -6,6 +6,7 @@ import {
   type ScopedVars,
   CoreApp,
   LiveChannelScope,
+  LoadingState,
   StreamingFrameAction,
 } from '@grafana/data';
 import { DataSourceWithBackend, getGrafanaLiveSrv, getTemplateSrv, type TemplateSrv } from '@grafana/runtime';
@@ -14,7 +15,7 @@ import { merge, of, type Observable } from 'rxjs';
 import { linkStateEvents } from './annotations';
 
 import { interpolateQuery } from './interpolate';
-import { streamPath } from './live';
+import { liveChannelError, streamPath } from './live';
 import {
   type ClusterInfo,
   DEFAULT_QUERY,
@@ -75,15 +76,21 @@ export class HiFreqDataSource extends DataSourceWithBackend<HiFreqQuery, HiFreqO
     const rest = request.targets.filter((q) => !live.includes(q));
     const streams = live.map((q) => {
       const interpolated = this.applyTemplateVariables(q, request.scopedVars);
+      const key = `${request.requestId}-${q.refId}`;
+      const path = streamPath(interpolated);
+      const tooLong = liveChannelError(this.uid, path);
+      if (tooLong) {
+        return of<DataQueryResponse>({ key, state: LoadingState.Error, data: [], errors: [{ message: tooLong, refId: q.refId }] });
+      }
       return getGrafanaLiveSrv().getDataStream({
-        key: `${request.requestId}-${q.refId}`,
+        key,
         addr: {
           scope: LiveChannelScope.DataSource,
           stream: this.uid,
           // Grafana 13 names the datasource uid `stream`; hosts written against older versions read `namespace`.
           // eslint-disable-next-line @typescript-eslint/no-deprecated
           namespace: this.uid,
-          path: streamPath(interpolated),
+          path,
         },
         buffer: { maxDelta: LIVE_BUFFER_MS, action: StreamingFrameAction.Append },
       });

@@ -12,10 +12,31 @@ export function encodeChannelComponent(value: string | undefined): string {
   );
 }
 
-/** The Live channel path of a signal query: `signal/<cluster>/<job>/<signal>`. */
-export function streamPath(q: Pick<HiFreqQuery, 'cluster' | 'job' | 'signal'>): string {
+/**
+ * The Live channel path of a signal query, as the backend's StreamPathOf writes it:
+ * `signal/<cluster>/<job>/<signal>/<node>/<device>/<groupBy>`, or `signal/<cluster>/<job>/<signal>`
+ * when the query has no node, device or groupBy. Empty components are `*` (any; for groupBy the
+ * signal's default grouping).
+ */
+export function streamPath(q: Pick<HiFreqQuery, 'cluster' | 'job' | 'signal' | 'node' | 'device' | 'groupBy'>): string {
   if (!q.signal) {
     throw new Error('Live needs a signal: pick one in the query editor.');
   }
-  return ['signal', encodeChannelComponent(q.cluster), encodeChannelComponent(q.job), encodeChannelComponent(q.signal)].join('/');
+  const parts = ['signal', q.cluster, q.job, q.signal];
+  if (q.node || q.device || q.groupBy) {
+    parts.push(q.node, q.device, q.groupBy);
+  }
+  return parts.map((p, i) => (i === 0 ? p : encodeChannelComponent(p))).join('/');
+}
+
+/** Grafana Live refuses channels (`ds/<uid>/<path>`) longer than this. */
+export const LIVE_CHANNEL_MAX_LENGTH = 160;
+
+/** Why a query cannot stream through Grafana Live (its channel is too long), or undefined. */
+export function liveChannelError(uid: string, path: string): string | undefined {
+  const n = `ds/${uid}/${path}`.length;
+  if (n <= LIVE_CHANNEL_MAX_LENGTH) {
+    return undefined;
+  }
+  return `The Live channel of this query is ${n} characters, over Grafana Live's ${LIVE_CHANNEL_MAX_LENGTH} (every character other than A-Z a-z 0-9 _ - . takes 3): pick fewer nodes or devices, or turn Live off`;
 }
