@@ -15,7 +15,9 @@ import (
 // alert engine turns each labelled field into its own series (one alert instance per label
 // set). One wide frame costs Grafana far less to decode than one frame per series (7x less for
 // 128 series x 3600 points). Points at or before `after` are left out (live streaming).
-// A series without a point at some time gets a null there.
+// A series with a point at every time of the frame gets a plain float64 field; a series
+// without a point at some time gets a nullable field with a null there (nullable fields cost
+// the SDK's Arrow encoding and decoding about 1.7x as much).
 func toFrame(ss []series, unit, executed string, addLabels map[string]string, after time.Time) *data.Frame {
 	sort.Slice(ss, func(i, j int) bool { return labelKey(ss[i].Labels) < labelKey(ss[j].Labels) })
 	afterMs := int64(math.MinInt64)
@@ -32,18 +34,19 @@ func toFrame(ss []series, unit, executed string, addLabels map[string]string, af
 	}
 	frame := data.NewFrame("", data.NewField("time", nil, times))
 	frame.Meta = &data.FrameMeta{Type: data.FrameTypeTimeSeriesWide, TypeVersion: data.FrameTypeVersion{0, 1}, ExecutedQueryString: executed}
-	pos := map[int64]int{}
-	if !aligned {
-		for i, t := range ms {
-			pos[t] = i
-		}
-	}
-	skip := len(ss[0].Times) - len(ms) // points at or before `after`, when aligned
+	var pos map[int64]int
 	for _, s := range ss {
+		skip := sort.Search(len(s.Times), func(i int) bool { return s.Times[i] > afterMs })
 		var f *data.Field
-		if aligned {
+		if aligned || slices.Equal(s.Times[skip:], ms) {
 			f = data.NewField("value", frameLabels(s.Labels, addLabels), s.Values[skip:])
 		} else {
+			if pos == nil {
+				pos = make(map[int64]int, len(ms))
+				for i, t := range ms {
+					pos[t] = i
+				}
+			}
 			backing := make([]float64, len(ms))
 			vals := make([]*float64, len(ms))
 			for i, t := range s.Times {

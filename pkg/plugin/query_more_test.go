@@ -157,6 +157,9 @@ func TestMissedTickIsAGap(t *testing.T) {
 			json: jq("cluster", "gap", "job", "j", "node", c.node, "signal", "ib_rx_bits", "groupBy", "device")})
 		k := lbl("cluster", "gap", "job_name", "j", "node", c.node, "device", "mlx5_0", "port", "1")
 		got := seriesOf(t, resp.Responses[c.node], c.base)[k]
+		if fr := resp.Responses[c.node].Frames[0]; fr.Fields[0].Config == nil || fr.Fields[0].Config.Interval != 1000 {
+			t.Errorf("%s: time field config %+v, want interval 1000 ms (Grafana inserts a null where a step has no row)", c.node, fr.Fields[0].Config)
+		}
 		// The point at second s shows the sample read at s-1 (+3 ms): the missing sample
 		// (60 s +3 ms) is the point at 61, the next sample (61 s +3 ms) is the point at 62.
 		for s := int64(55); s <= 66; s++ {

@@ -356,3 +356,31 @@ func TestEnvelopeKeepsSpikeOverSevenDays(t *testing.T) {
 		}
 	}
 }
+
+// A series with a point at every time of the frame keeps a plain float64 field even when
+// another series misses a point (a missed tick): only the latter becomes nullable.
+func TestFrameFieldTypesPerSeries(t *testing.T) {
+	full := series{Labels: map[string]string{"device": "a"}, Times: []int64{1000, 2000, 3000}, Values: []float64{1, 2, 3}}
+	gap := series{Labels: map[string]string{"device": "b"}, Times: []int64{1000, 3000}, Values: []float64{4, 6}}
+	f := toFrame([]series{gap, full}, "bps", "q", nil, time.Time{})
+	if got := fmt.Sprint(f.Fields[0].Len(), f.Fields[1].Type(), f.Fields[2].Type()); got != "3 []float64 []*float64" {
+		t.Fatalf("rows and field types %s, want 3 []float64 []*float64", got)
+	}
+	var vals []string
+	for i := 0; i < 3; i++ {
+		a, _ := f.Fields[1].ConcreteAt(i)
+		b, ok := f.Fields[2].ConcreteAt(i)
+		if !ok {
+			b = "null"
+		}
+		vals = append(vals, fmt.Sprint(a, "/", b))
+	}
+	if got := strings.Join(vals, " "); got != "1/4 2/null 3/6" {
+		t.Errorf("values %s", got)
+	}
+	// Live streaming: points at or before `after` are left out; after 2 s both series are complete.
+	f = toFrame([]series{gap, full}, "", "", nil, time.UnixMilli(2000))
+	if got := fmt.Sprint(f.Fields[0].Len(), f.Fields[1].Type(), f.Fields[2].Type()); got != "1 []float64 []float64" {
+		t.Errorf("after 2000 ms: %s", got)
+	}
+}
