@@ -177,6 +177,8 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 	last := time.Now().Add(-streamDelay - streamBackfill).Truncate(time.Second)
 	ticker := time.NewTicker(streamInterval)
 	defer ticker.Stop()
+	sent := false // Grafana keeps a Live panel loading until the first frame: one is always sent
+	var failure error
 	for {
 		end := time.Now().Add(-streamDelay).Truncate(time.Second)
 		if end.Sub(last) > streamBackfill {
@@ -196,12 +198,14 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 				case ctx.Err() != nil:
 					return nil
 				case err != nil:
+					failure = err
 					log.DefaultLogger.Warn("stream query failed", "path", req.Path, "error", err.Error())
 				default:
 					if f := toFrame(ss, q.signal.Unit, "", nil, last); f != nil {
 						if err := sender.SendFrame(f, data.IncludeAll); err != nil {
 							return err
 						}
+						sent = true
 						// Only what was pushed counts as done: seconds whose samples have not
 						// arrived yet are asked for again on the next tick.
 						last = f.Fields[0].At(f.Fields[0].Len() - 1).(time.Time)
@@ -209,10 +213,33 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 				}
 			}
 		}
+		if !sent {
+			if err := sender.SendFrame(emptyStreamFrame(q.signal, failure), data.IncludeAll); err != nil {
+				return err
+			}
+			sent = true
+		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-ticker.C:
 		}
 	}
+}
+
+// emptyStreamFrame is the first frame of a stream whose last minute has no points: the schema of
+// the data frames (time, value in the signal's unit) with no rows, so the panel shows "No data"
+// instead of loading; new points follow as they arrive. A failed first query is a warning notice.
+func emptyStreamFrame(sig *Signal, failure error) *data.Frame {
+	value := data.NewField("value", nil, []float64{})
+	value.Config = &data.FieldConfig{Unit: sig.Unit}
+	f := data.NewFrame("", data.NewField("time", nil, []time.Time{}), value)
+	notice := data.Notice{Severity: data.NoticeSeverityInfo,
+		Text: fmt.Sprintf("No %s data in the last minute: new seconds appear as they arrive", sig.ID)}
+	if failure != nil {
+		notice = data.Notice{Severity: data.NoticeSeverityWarning,
+			Text: fmt.Sprintf("Live query failed (%v): retrying every second", failure)}
+	}
+	f.Meta = &data.FrameMeta{Type: data.FrameTypeTimeSeriesWide, TypeVersion: data.FrameTypeVersion{0, 1}, Notices: []data.Notice{notice}}
+	return f
 }

@@ -463,3 +463,39 @@ func TestStreamFilteredByNodeAndDevice(t *testing.T) {
 		}
 	}
 }
+
+// A stream whose last minute is empty sends one frame with the data frames' schema and no rows
+// at once, so the panel shows "No data" instead of loading; then nothing until data arrives.
+func TestStreamSendsAnEmptyFirstFrame(t *testing.T) {
+	f, err := loadFixture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := NewDatasource(context.Background(), backend.DataSourceInstanceSettings{URL: f.vm.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := inst.(*Datasource)
+	defer d.Dispose()
+	for _, path := range []string{StreamPath("alpha", "other-job", "ib_rx_bits"), StreamPath("alpha", "other-job", "tcp_retrans")} {
+		start := time.Now()
+		sink := runStream(t, d, path)
+		fr := sink.next(t, 5*time.Second)
+		if time.Since(start) > 3*time.Second {
+			t.Errorf("%s: the empty frame came after %s, want at once", path, time.Since(start))
+		}
+		sig, _ := parseStreamPath(path)
+		if len(fr.Fields) != 2 || fr.Fields[0].Name != "time" || fr.Fields[0].Type() != data.FieldTypeTime || fr.Fields[1].Name != "value" ||
+			fr.Fields[1].Type() != data.FieldTypeFloat64 || fr.Rows() != 0 || fr.Fields[1].Config == nil || fr.Fields[1].Config.Unit != sig.signal.Unit {
+			t.Fatalf("%s: first frame %+v, want time and value (%s) fields with no rows", path, fr.Fields, sig.signal.Unit)
+		}
+		want := "No " + sig.Signal + " data in the last minute: new seconds appear as they arrive"
+		if fr.Meta == nil || fr.Meta.Type != data.FrameTypeTimeSeriesWide || len(fr.Meta.Notices) != 1 || fr.Meta.Notices[0].Text != want {
+			t.Fatalf("%s: meta %+v, want a wide time series with the notice %q", path, fr.Meta, want)
+		}
+		time.Sleep(2500 * time.Millisecond)
+		if n := sink.count(); n != 1 {
+			t.Fatalf("%s: %d frames, want the one empty frame while there is no data", path, n)
+		}
+	}
+}

@@ -110,6 +110,11 @@ test('Live adds a new second to the open panel', async ({ page }) => {
   expect(Math.abs((later.median ?? 0) - 8 * sc.ibBytesPerSecond) / (8 * sc.ibBytesPerSecond)).toBeLessThan(0.05);
   // ...without the page querying again (no refresh: Live pushed them).
   expect(await queries(), 'POST /api/ds/query requests while streaming').toBe(queriesBefore);
+  // Streams of signals without data in the last minute (pod drops: the fake pods have no pid)
+  // start with an empty frame: no panel is left loading.
+  await expect
+    .poll(() => page.locator('[data-testid="harness-panel"][data-state="Loading"]').count(), { message: 'panels still loading with Live on', timeout: 15_000 })
+    .toBe(0);
   await shot(page, 'job-network-live');
 });
 

@@ -501,6 +501,10 @@ export const harnessLiveSrv: GrafanaLiveSrv = {
         const n = packet.schema?.fields.length ?? cols?.json.schema?.fields.length ?? 0;
         if (!cols || (packet.schema && packet.schema.fields.length !== cols.values.length)) {
           cols = { json: packet, values: Array.from({ length: n }, () => []) };
+        } else if (packet.schema) {
+          // Same structure: labels and config follow the newest schema (StreamingDataFrame does the
+          // same), e.g. after the backend's empty first frame of a stream without data.
+          cols.json = { ...cols.json, schema: packet.schema };
         }
         packet.data?.values?.forEach((vals, i) => cols!.values[i]?.push(...vals));
         // Trim like StreamingDataFrame: at most maxLength rows, and nothing older than maxDelta.
