@@ -20,7 +20,7 @@ import { createPodSource } from './pods/sources.ts';
 import type { PodSource } from './pods/pod.ts';
 import { parseSelector } from './pods/selector.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
-import { compareStrings, type Labels, type SampleSink } from './types.ts';
+import { compareStrings, type Labels, type Sample, type SampleSink } from './types.ts';
 
 export interface AgentOptions {
   flags: FlagValues;
@@ -47,6 +47,7 @@ export class Agent {
   private firstTickDone = false;
   private remoteWrite: AgentOptions['remoteWrite'];
   private readonly nodeName: string;
+  private pendingRemoteWrite: (readonly Sample[])[] = [];
 
   constructor(private readonly opts: AgentOptions) {
     const f = opts.flags;
@@ -74,8 +75,9 @@ export class Agent {
     const cache: SampleSink = { write: (samples) => { if (!isSelfBatch(samples)) this.cache.write(samples); } };
     const sinks: SampleSink[] = [cache, ...(opts.sinks ?? [])];
     // Remote write is attached after construction (it needs this agent's registry); the sink
-    // forwards to it once it is there.
-    sinks.push({ write: (samples) => this.remoteWrite?.write(samples) });
+    // forwards to it once it is there. The collectors of one tick hand over their batches one
+    // after another in the same task; they are passed on together (see queueForRemoteWrite).
+    sinks.push({ write: (samples) => this.queueForRemoteWrite(samples) });
     const firstTick: SampleSink = { write: () => { this.firstTickDone = true; } };
     sinks.push(firstTick);
     this.scheduler = new Scheduler({
@@ -108,6 +110,30 @@ export class Agent {
 
   attachRemoteWrite(rw: NonNullable<AgentOptions['remoteWrite']>): void {
     this.remoteWrite = rw;
+  }
+
+  /**
+   * Batches handed over in the same task (all collectors of one tick) go to remote write as one
+   * write, on a microtask: one encoding, one snappy block, one queue record, one request per tick
+   * instead of one per collector (each of which cost a disk append, and the shipper had to
+   * decompress and merge them again). Samples keep their own read timestamps.
+   */
+  private queueForRemoteWrite(samples: readonly Sample[]): void {
+    if (!this.remoteWrite || samples.length === 0) return;
+    if (this.pendingRemoteWrite.length === 0) queueMicrotask(() => this.flushRemoteWrite());
+    this.pendingRemoteWrite.push(samples);
+  }
+
+  private flushRemoteWrite(): void {
+    const batches = this.pendingRemoteWrite;
+    if (batches.length === 0) return;
+    this.pendingRemoteWrite = [];
+    const samples = batches.length === 1 ? batches[0] : ([] as Sample[]).concat(...batches);
+    try {
+      this.remoteWrite?.write(samples);
+    } catch (err) {
+      this.logger.error({ err }, 'remote write failed to take a tick');
+    }
   }
 
   get port(): number | undefined {
@@ -151,6 +177,7 @@ export class Agent {
     await this.podSource?.stop();
     this.binder.stop();
     await this.scheduler.stop();
+    this.flushRemoteWrite();
     await this.remoteWrite?.stop();
     await this.http?.close();
   }

@@ -49,16 +49,28 @@ function sampleKey(sample: Sample): string {
 // once (with protobufjs) and spliced into each request. One series given with its labels in a
 // different order maps to the same bytes object, so grouping by that object groups by series.
 const MAX_CACHED_SERIES = 200_000;
-const labelBytesBySampleKey = new Map<string, Uint8Array>();
-const labelBytesBySeries = new Map<string, Uint8Array>();
 
-function encodedLabels(sample: Sample, key: string): Uint8Array {
-  let bytes = labelBytesBySampleKey.get(key);
-  if (bytes) return bytes;
+/**
+ * One series: its encoded labels, and where it went in the request being built. `call` and
+ * `index` group a request's samples by series without a per-request map: an entry whose `call`
+ * is not the current request's number has not been seen in it yet.
+ */
+interface SeriesEntry {
+  bytes: Uint8Array;
+  call: number;
+  index: number;
+}
+const seriesBySampleKey = new Map<string, SeriesEntry>();
+const seriesByLabels = new Map<string, SeriesEntry>();
+let currentCall = 0;
+
+function encodedSeries(sample: Sample, key: string): SeriesEntry {
+  let entry = seriesBySampleKey.get(key);
+  if (entry) return entry;
   const pairs = seriesLabels(sample);
   const canonical = pairs.map(([name, value]) => `${name}\u0001${value}`).join('\u0000');
-  bytes = labelBytesBySeries.get(canonical);
-  if (!bytes) {
+  entry = seriesByLabels.get(canonical);
+  if (!entry) {
     const writer = Writer.create();
     for (const [name, value] of pairs) {
       writer.uint32(TAG_TIMESERIES_LABELS).fork();
@@ -66,11 +78,11 @@ function encodedLabels(sample: Sample, key: string): Uint8Array {
       writer.uint32(TAG_LABEL_VALUE).string(value);
       writer.ldelim();
     }
-    bytes = writer.finish();
-    labelBytesBySeries.set(canonical, bytes);
+    entry = { bytes: writer.finish(), call: 0, index: 0 };
+    seriesByLabels.set(canonical, entry);
   }
-  labelBytesBySampleKey.set(key, bytes);
-  return bytes;
+  seriesBySampleKey.set(key, entry);
+  return entry;
 }
 
 // The scheduler keeps one label object per series across ticks, so the label bytes are also
@@ -80,9 +92,9 @@ interface LabelsSnapshot {
   name: string;
   names: string[];
   values: string[];
-  bytes: Uint8Array;
+  entry: SeriesEntry;
 }
-const labelBytesByLabelsObject = new WeakMap<object, LabelsSnapshot>();
+const seriesByLabelsObject = new WeakMap<object, LabelsSnapshot>();
 
 function unchanged(snapshot: LabelsSnapshot, sample: Sample): boolean {
   if (snapshot.name !== sample.name) return false;
@@ -102,18 +114,18 @@ let rememberLabelObjects = true;
 let callsUntilProbe = PROBE_EVERY_CALLS;
 let labelObjectHits = 0;
 
-function labelBytesOf(sample: Sample): Uint8Array {
-  const snapshot = labelBytesByLabelsObject.get(sample.labels);
+function seriesOf(sample: Sample): SeriesEntry {
+  const snapshot = seriesByLabelsObject.get(sample.labels);
   if (snapshot && unchanged(snapshot, sample)) {
     labelObjectHits++;
-    return snapshot.bytes;
+    return snapshot.entry;
   }
-  const bytes = encodedLabels(sample, sampleKey(sample));
+  const entry = encodedSeries(sample, sampleKey(sample));
   if (rememberLabelObjects) {
     const names = Object.keys(sample.labels);
-    labelBytesByLabelsObject.set(sample.labels, { name: sample.name, names, values: names.map((name) => sample.labels[name]!), bytes });
+    seriesByLabelsObject.set(sample.labels, { name: sample.name, names, values: names.map((name) => sample.labels[name]!), entry });
   }
-  return bytes;
+  return entry;
 }
 
 function decideRemembering(sampleCount: number): void {
@@ -139,25 +151,26 @@ interface Grouped {
 }
 
 function groupSeries(samples: readonly Sample[]): Grouped {
-  if (labelBytesBySampleKey.size + samples.length > MAX_CACHED_SERIES) {
-    labelBytesBySampleKey.clear();
-    labelBytesBySeries.clear();
+  if (seriesBySampleKey.size + samples.length > MAX_CACHED_SERIES) {
+    seriesBySampleKey.clear();
+    seriesByLabels.clear();
   }
-  const indexOf = new Map<Uint8Array, number>();
+  const call = ++currentCall;
   const labelBytes: Uint8Array[] = [];
   const members: (Sample | Sample[])[] = [];
   let several = false;
-  for (const sample of samples) {
-    const bytes = labelBytesOf(sample);
-    const index = indexOf.get(bytes);
-    if (index === undefined) {
-      indexOf.set(bytes, labelBytes.length);
-      labelBytes.push(bytes);
+  for (let i = 0; i < samples.length; i++) {
+    const sample = samples[i]!;
+    const entry = seriesOf(sample);
+    if (entry.call !== call) {
+      entry.call = call;
+      entry.index = labelBytes.length;
+      labelBytes.push(entry.bytes);
       members.push(sample);
     } else {
-      const member = members[index]!;
+      const member = members[entry.index]!;
       if (Array.isArray(member)) member.push(sample);
-      else members[index] = [member, sample];
+      else members[entry.index] = [member, sample];
       several = true;
     }
   }
@@ -202,6 +215,25 @@ function timestampOf(sample: Sample): number {
  * front (protobufjs' Writer cannot splice pre-encoded bytes).
  */
 export function encodeWriteRequest(samples: readonly Sample[]): EncodedTick {
+  return encodeInto(samples, (size) => Buffer.allocUnsafe(size));
+}
+
+// The uncompressed request only lives until snappy has read it: one buffer, grown as needed, is
+// reused for every tick instead of allocating (and page-faulting in) ~300 kB a second.
+let scratch = Buffer.allocUnsafeSlow(0);
+
+function scratchBuffer(size: number): Buffer {
+  if (scratch.byteLength < size) scratch = Buffer.allocUnsafeSlow(Math.max(size, Math.ceil(scratch.byteLength * 1.5)));
+  return scratch.subarray(0, size);
+}
+
+/** Encodes samples into one WriteRequest and compresses it with snappy: the queued form of a tick. */
+export function encodeCompressed(samples: readonly Sample[]): { payload: Buffer; sampleCount: number; minTimestampMs: number } {
+  const encoded = encodeInto(samples, scratchBuffer);
+  return { payload: compressBlock(encoded.protobuf), sampleCount: encoded.sampleCount, minTimestampMs: encoded.minTimestampMs };
+}
+
+function encodeInto(samples: readonly Sample[], allocate: (size: number) => Buffer): EncodedTick {
   const { labelBytes, members } = groupSeries(samples);
   const seriesLengths = new Array<number>(members.length);
   let total = 0;
@@ -220,7 +252,7 @@ export function encodeWriteRequest(samples: readonly Sample[]): EncodedTick {
     seriesLengths[i] = length;
     total += 1 + varintLength(length) + length;
   }
-  const buffer = Buffer.allocUnsafe(total);
+  const buffer = allocate(total);
   let offset = 0;
   for (let i = 0; i < members.length; i++) {
     const member = members[i]!;

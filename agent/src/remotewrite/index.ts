@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 import type { Sample, SampleSink } from '../types.ts';
 import { redactUrl, validateConfig, type RemoteWriteConfig } from './config.ts';
 import { DiskQueue } from './disk-queue.ts';
-import { compressBlock, encodeWriteRequest } from './encode.ts';
+import { encodeCompressed } from './encode.ts';
 import { RemoteWriteHttpClient } from './http-client.ts';
 import { RemoteWriteMetrics } from './metrics.ts';
 import { Shipper, type ShipperStatus } from './shipper.ts';
@@ -166,12 +166,8 @@ export async function createRemoteWrite(configOrFlags: RemoteWriteConfig | FlagV
       const samples = withoutInvalidSamples(tickSamples);
       if (samples.length === 0) return;
       for (let start = 0; start < samples.length; start += config.maxSamplesPerRequest) {
-        const encoded = encodeWriteRequest(samples.slice(start, start + config.maxSamplesPerRequest));
-        const body: RecordBody = {
-          payload: compressBlock(encoded.protobuf),
-          sampleCount: encoded.sampleCount,
-          minTimestampMs: encoded.minTimestampMs,
-        };
+        const chunk = start === 0 && samples.length <= config.maxSamplesPerRequest ? samples : samples.slice(start, start + config.maxSamplesPerRequest);
+        const body: RecordBody = encodeCompressed(chunk);
         for (const destination of destinations) append(destination, body);
       }
     },
