@@ -39,6 +39,20 @@ export function targetId(collector: string, device: string): string {
   return device === NODE ? collector : `${collector}:${device}`;
 }
 
+function sameBinding(a: Binding | undefined, b: Binding | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.namespace === b.namespace && a.pod === b.pod && a.job_name === b.job_name);
+}
+
+function sameBindingMaps(a: Map<string, Binding>, b: Map<string, Binding>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, binding] of a) if (!sameBinding(binding, b.get(key))) return false;
+  return true;
+}
+
+function sameBindings(a: DesiredBindings, b: DesiredBindings): boolean {
+  return a.nodeHigh === b.nodeHigh && sameBindingMaps(a.targets, b.targets) && sameBindingMaps(a.pods, b.pods);
+}
+
 export class Scheduler {
   readonly targets = new Map<string, Target>();
   private timer: NodeJS.Timeout | undefined;
@@ -99,6 +113,9 @@ export class Scheduler {
 
   /** Applies the binder's view: rebinding sends staleness markers for the series of the old binding. */
   applyBindings(desired: DesiredBindings, nowMs = Date.now()): void {
+    // The binder re-checks every few seconds and nearly always finds what it found before: that
+    // changes nothing, and must not cost a rediscovery of every device on the next tick.
+    if (sameBindings(this.desired, desired)) return;
     this.desired = desired;
     const stale: Sample[] = [];
     for (const t of this.targets.values()) {
