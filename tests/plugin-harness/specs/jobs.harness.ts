@@ -129,10 +129,18 @@ test('the jobs table shows each job’s peak throughput and error counters', asy
     const peak = 8 * 1.5 * (sc.ibBytesPerSecond * (i + 1) + sc.ibBurstBytes);
     const errors = sc.symbolErrorsAtBurst * (i + 1) + sc.nicDropsAtBurst;
     const time = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
-    await expect(row.getByRole('cell')).toHaveText([c.namespace, c.job, c.cluster, '1', '1', time, time, `${(peak / 1e9).toFixed(2)} Gb/s`, String(errors)]);
+    await expect(row.getByRole('cell')).toHaveText([c.namespace, c.job, c.cluster, '1', '1', time, time, /^\d\.\d\d Gb\/s$/, String(errors)]);
+    // A rate divides by the samples' own timestamps, which the agent takes when it reads (a few ms
+    // of jitter on a loaded machine moved 1.224 to 1.23 Gb/s once): within 5 %, as the other specs.
+    const shown = Number((await row.getByRole('cell').nth(7).innerText()).split(' ')[0]) * 1e9;
+    expect(Math.abs(shown - peak) / peak, `peak ${shown} vs ${peak} bit/s`).toBeLessThan(0.05);
+    // The tooltip splits the total by signal, largest first (zeros by name).
+    const split = [`ib_symbol_errors ${sc.symbolErrorsAtBurst * (i + 1)}`, `nic_drops ${sc.nicDropsAtBurst}`].sort(
+      (a, b) => Number(b.split(' ')[1]) - Number(a.split(' ')[1])
+    );
     await expect(row.getByRole('cell').nth(8)).toHaveAttribute(
       'title',
-      `Increase in the time range: nic_drops ${sc.nicDropsAtBurst}, ib_symbol_errors ${sc.symbolErrorsAtBurst * (i + 1)}, ib_link_downed 0, ib_port_errors 0, nic_errors 0`
+      `Increase in the time range: ${split.join(', ')}, ib_link_downed 0, ib_port_errors 0, nic_errors 0`
     );
     await shot(page, `jobs-table-${c.cluster}`);
   }
