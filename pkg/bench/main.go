@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/grafana/grafana-plugin-sdk-go/experimental/datasourcetest"
 	"google.golang.org/protobuf/proto"
 
@@ -103,9 +104,9 @@ func main() {
 	fmt.Printf("%-12s %6s %8s | %11s %11s %11s | %10s %10s | %9s %9s\n", "query", "step", "points", "direct p50", "in-proc p50", "gRPC p50",
 		"direct B", "gRPC B", "in-proc", "gRPC")
 	fmt.Printf("%-12s %6s %8s | %11s %11s %11s | %10s %10s | %19s\n", "", "", "", "", "", "", "", "", "overhead vs direct")
-	var weekResp *backend.QueryDataResponse
+	var weekResp, hourResp *backend.QueryDataResponse
 	var weekPlan plugin.Explained
-	for _, c := range cases {
+	for ci, c := range cases {
 		dq := backend.DataQuery{RefID: "A", JSON: model("max"), TimeRange: backend.TimeRange{From: c.from, To: c.to}, MaxDataPoints: c.mdp}
 		plan, err := plugin.Explain(settings, dq)
 		if err != nil {
@@ -168,6 +169,9 @@ func main() {
 			}
 			weekResp = resp
 		}
+		if ci == 0 {
+			hourResp = weekResp
+		}
 		weekPlan = plan
 		bm, dm, im := median(bt), median(dt), median(it)
 		r := func(d time.Duration) time.Duration { return d.Round(100 * time.Microsecond) }
@@ -182,6 +186,11 @@ func main() {
 			fmt.Printf("%-12s   of the plan's %d parts (sent one after the other) the last took p50 %s\n", "", len(plan.Parts), r(median(tt)))
 		}
 	}
+
+	pe, pd := arrowCost(hourResp, *runs)
+	ne, nd := arrowCost(nullableCopy(hourResp), *runs)
+	fmt.Printf("\nArrow encoding + decoding of the %s answer, p50: plain float64 fields %s + %s, the same values in nullable fields %s + %s\n",
+		cases[0].name, pe.Round(100*time.Microsecond), pd.Round(100*time.Microsecond), ne.Round(100*time.Microsecond), nd.Round(100*time.Microsecond))
 
 	truePeak := (burstB + baseRate + wobble(burstAt, *nodes/2, 0)) * 8
 	envPeak := math.Inf(-1)
@@ -334,6 +343,53 @@ func maxOf(vmURL, expr string, plan plugin.Explained) (float64, error) {
 		}
 	}
 	return mx, nil
+}
+
+// arrowCost returns the median time of the SDK's Arrow encoding (plugin side) and decoding
+// (Grafana side) of a response.
+func arrowCost(resp *backend.QueryDataResponse, runs int) (time.Duration, time.Duration) {
+	var enc, dec []time.Duration
+	for i := 0; i < runs; i++ {
+		t := time.Now()
+		pr, err := backend.ToProto().QueryDataResponse(backend.DataFrameFormat_ARROW, resp)
+		enc = append(enc, time.Since(t))
+		if err != nil {
+			log.Fatal(err)
+		}
+		t = time.Now()
+		if _, err := backend.FromProto().QueryDataResponse(pr); err != nil {
+			log.Fatal(err)
+		}
+		dec = append(dec, time.Since(t))
+	}
+	return median(enc), median(dec)
+}
+
+// nullableCopy returns the response with every value field turned into a nullable one.
+func nullableCopy(resp *backend.QueryDataResponse) *backend.QueryDataResponse {
+	out := backend.NewQueryDataResponse()
+	for ref, r := range resp.Responses {
+		var frames data.Frames
+		for _, f := range r.Frames {
+			nf := data.NewFrame(f.Name, f.Fields[0])
+			nf.Meta = f.Meta
+			for _, vf := range f.Fields[1:] {
+				vals := make([]*float64, vf.Len())
+				for i := range vals {
+					if v, ok := vf.ConcreteAt(i); ok {
+						x := v.(float64)
+						vals[i] = &x
+					}
+				}
+				nv := data.NewField(vf.Name, vf.Labels, vals)
+				nv.Config = vf.Config
+				nf.Fields = append(nf.Fields, nv)
+			}
+			frames = append(frames, nf)
+		}
+		out.Responses[ref] = backend.DataResponse{Frames: frames}
+	}
+	return out
 }
 
 func stepStr(d time.Duration) string { return strconv.FormatInt(int64(d/time.Second), 10) + "s" }
