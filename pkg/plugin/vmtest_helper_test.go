@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -25,6 +26,8 @@ type testVM struct {
 	cmd  *exec.Cmd
 	dir  string
 	logs *bytes.Buffer
+
+	stopOnce sync.Once
 }
 
 // startVM starts VictoriaMetrics with the flags fresh one-second data needs, plus extra flags.
@@ -54,6 +57,9 @@ func startVM(extra ...string) (*testVM, error) {
 		return nil, fmt.Errorf("cannot start %s: %v", vmBinary, err)
 	}
 	vm := &testVM{URL: "http://" + addr, cmd: cmd, dir: dir, logs: logs}
+	startedVMsMu.Lock()
+	startedVMs = append(startedVMs, vm)
+	startedVMsMu.Unlock()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(vm.URL + "/health")
@@ -73,11 +79,29 @@ func startVM(extra ...string) (*testVM, error) {
 var freshFlags = []string{"-search.latencyOffset=1s", "-search.maxStepForPointsAdjustment=0"}
 
 func (vm *testVM) stop() {
-	if vm.cmd.Process != nil {
-		_ = vm.cmd.Process.Kill()
-		_ = vm.cmd.Wait()
+	vm.stopOnce.Do(func() {
+		if vm.cmd.Process != nil {
+			_ = vm.cmd.Process.Kill()
+			_ = vm.cmd.Wait()
+		}
+		_ = os.RemoveAll(vm.dir)
+	})
+}
+
+// Every VictoriaMetrics a test starts, so TestMain can stop the shared fixture's and any a test
+// left running: a VictoriaMetrics outlives the test binary otherwise.
+var (
+	startedVMsMu sync.Mutex
+	startedVMs   []*testVM
+)
+
+func stopAllVMs() {
+	startedVMsMu.Lock()
+	defer startedVMsMu.Unlock()
+	for _, vm := range startedVMs {
+		vm.stop()
 	}
-	_ = os.RemoveAll(vm.dir)
+	startedVMs = nil
 }
 
 func freePort() (int, error) {
