@@ -202,6 +202,7 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 					log.DefaultLogger.Warn("stream query failed", "path", req.Path, "error", err.Error())
 				default:
 					if f := toFrame(ss, q.signal.Unit, "", nil, last); f != nil {
+						f.Fields[0].Config = oneSecondTimeConfig()
 						if err := sender.SendFrame(f, data.IncludeAll); err != nil {
 							return err
 						}
@@ -234,6 +235,7 @@ func emptyStreamFrame(sig *Signal, failure error) *data.Frame {
 	value := data.NewField("value", nil, []float64{})
 	value.Config = &data.FieldConfig{Unit: sig.Unit}
 	f := data.NewFrame("", data.NewField("time", nil, []time.Time{}), value)
+	f.Fields[0].Config = oneSecondTimeConfig()
 	notice := data.Notice{Severity: data.NoticeSeverityInfo,
 		Text: fmt.Sprintf("No %s data in the last minute: new seconds appear as they arrive", sig.ID)}
 	if failure != nil {
@@ -242,4 +244,10 @@ func emptyStreamFrame(sig *Signal, failure error) *data.Frame {
 	}
 	f.Meta = &data.FrameMeta{Type: data.FrameTypeTimeSeriesWide, TypeVersion: data.FrameTypeVersion{0, 1}, Notices: []data.Notice{notice}}
 	return f
+}
+
+// oneSecondTimeConfig tells Grafana the points are 1 s apart, so a second the agent missed is
+// drawn as a gap (as in query frames, whose time field carries the step).
+func oneSecondTimeConfig() *data.FieldConfig {
+	return &data.FieldConfig{Interval: float64(streamInterval.Milliseconds())}
 }

@@ -161,6 +161,9 @@ func TestStreamOverGRPC(t *testing.T) {
 		if len(fr.Fields) != 2 {
 			t.Fatalf("packet %d: %d fields, want time and one series", i, len(fr.Fields))
 		}
+		if c := fr.Fields[0].Config; c == nil || c.Interval != 1000 {
+			t.Fatalf("packet %d: time field config %+v, want interval 1000 ms (a missed second is drawn as a gap)", i, c)
+		}
 		want := "cluster=live, device=mlx5_0, job_name=live/job 1, node=l1, port=1"
 		if got := fr.Fields[1].Labels.String(); got != want {
 			t.Fatalf("packet %d labels %s, want %s", i, got, want)
@@ -488,6 +491,9 @@ func TestStreamSendsAnEmptyFirstFrame(t *testing.T) {
 		if len(fr.Fields) != 2 || fr.Fields[0].Name != "time" || fr.Fields[0].Type() != data.FieldTypeTime || fr.Fields[1].Name != "value" ||
 			fr.Fields[1].Type() != data.FieldTypeFloat64 || fr.Rows() != 0 || fr.Fields[1].Config == nil || fr.Fields[1].Config.Unit != sig.signal.Unit {
 			t.Fatalf("%s: first frame %+v, want time and value (%s) fields with no rows", path, fr.Fields, sig.signal.Unit)
+		}
+		if c := fr.Fields[0].Config; c == nil || c.Interval != 1000 {
+			t.Errorf("%s: time field config %+v, want interval 1000 ms", path, c)
 		}
 		want := "No " + sig.Signal + " data in the last minute: new seconds appear as they arrive"
 		if fr.Meta == nil || fr.Meta.Type != data.FrameTypeTimeSeriesWide || len(fr.Meta.Notices) != 1 || fr.Meta.Notices[0].Text != want {
