@@ -22,6 +22,8 @@ test('the cluster variable lists the clusters with data, the Jobs page lists the
   const table = page.getByTestId('data-testid hifreq-jobs-table');
   await expect(table).toBeVisible();
   await expect(table.getByRole('link').first()).toBeVisible();
+  const headers = (await table.getByRole('columnheader').allInnerTexts()).map((t) => t.replace(/[▲▼]/g, '').trim());
+  expect(headers).toEqual(['Namespace', 'Job', 'Cluster', 'Nodes', 'Pods', 'First seen', 'Last seen', 'Peak throughput', 'Errors']);
   await page.screenshot({ path: test.info().outputPath('jobs.png'), fullPage: true });
 });
 
