@@ -192,7 +192,7 @@ async function main(): Promise<void> {
       '',
       'HiFreq agent benchmark: 8 IB ports (28 hw_counters each), 16 NICs, 64 pod interfaces (+64 veths), all at 1 s,',
       'both sides writing to one real VictoriaMetrics (agent: its own remote write; baseline: vmagent scraping node_exporter every 1 s).',
-      'All processes run side by side over the same 60 s window; CPU is each process\'s own utime + stime from /proc/<pid>/stat',
+      'All processes run side by side over the same two 60 s windows; CPU is each process\'s own utime + stime from /proc/<pid>/stat',
       '(time it actually ran, not wall-clock time: waiting for a core under load does not count, cache and frequency effects do).',
       'Main figures: the second minute after start-up (9-69 s is the first minute, with V8 still compiling, shown below).',
       '',
