@@ -14,6 +14,19 @@ import (
 // last sample (a 20 s window carried it 20 s).
 const irateWindow = "1s"
 
+// fineOffset moves the windows of 1 s points half a second later: the point at second k looks
+// at (k-0.5 s, k+0.5 s]. The agent reads right after each second boundary and stamps samples with
+// their read time, which is sometimes exactly k.000 and sometimes k.001: with windows ending on
+// the boundaries such a sample is in one window or the next by a millisecond, so a second is
+// shown twice and the next one never (a burst could vanish). Half a second from either edge,
+// read-time jitter below 0.5 s puts the sample read at k into the point at k, always.
+const fineOffset = " offset -500ms"
+
+// fineRate is the per-second rate of a counter at step 1 s.
+func fineRate(sel string) string {
+	return "irate(" + sel + "[" + irateWindow + "]" + fineOffset + ")"
+}
+
 // scopeFilters returns the label filters that confine a query to its cluster/job/node/device.
 // jobNodes is the resolved node set of the job for node-scoped signals.
 func (d *Datasource) scopeFilters(q *parsedQuery, sig *Signal, jobNodes []string) scope {
@@ -65,11 +78,14 @@ func metricSelector(metrics []string) string {
 // one-second burst keeps its true peak. With envelope band the result carries a rollup label.
 //
 // With gaps set (every 1 s range and live stream) a fine-step point is only returned while its
-// series has a sample no older than 1.5 of its sample intervals. irate alone would repeat the
-// last rate into up to ~4 s without samples (VictoriaMetrics widens its window to 5 sample
-// intervals); with the filter a missed agent tick is a gap, the next point is the rate over the
-// two seconds since the previous sample (irate divides by the samples' real distance), and a
-// lagging agent leaves the newest seconds empty. 1.5 intervals tolerates read-time jitter.
+// series' newest sample is less than 1.5 sample intervals older than the point's second, i.e.
+// lag < 1.5 intervals - 0.5 s at the end of its window (see fineOffset). For 1 s data that is
+// 1 s: the sample read at k is 0-0.5 s old there, a missed one at least 1 s; 15 s data is
+// carried 22 s, across the 15 s to its next sample plus read jitter. irate
+// alone would repeat the last rate into up to ~4 s without samples (VictoriaMetrics widens its
+// window to 5 sample intervals); with the filter a missed agent tick is a gap, the next point is
+// the rate over the two seconds since the previous sample (irate divides by the samples' real
+// distance), and a lagging agent leaves the newest seconds empty.
 func (d *Datasource) signalExpr(q *parsedQuery, step time.Duration, gaps bool) string {
 	sig := q.signal
 	sel := metricSelector(sig.Metrics)
@@ -77,7 +93,7 @@ func (d *Datasource) signalExpr(q *parsedQuery, step time.Duration, gaps bool) s
 	fine := step <= time.Second
 
 	if sig.ID == "job_imbalance" {
-		rate := "irate(" + sel + "[" + irateWindow + "])"
+		rate := fineRate(sel)
 		if !fine {
 			rate = "rate(" + sel + "[" + win + "])"
 		}
@@ -90,7 +106,7 @@ func (d *Datasource) signalExpr(q *parsedQuery, step time.Duration, gaps bool) s
 	var inner string
 	switch {
 	case sig.Kind == kindCounter && fine:
-		inner = "irate(" + sel + "[" + irateWindow + "])"
+		inner = fineRate(sel)
 	case sig.Kind == kindCounter:
 		want := q.Envelope
 		if want == "band" {
@@ -98,7 +114,7 @@ func (d *Datasource) signalExpr(q *parsedQuery, step time.Duration, gaps bool) s
 		}
 		inner = `label_match(rollup_rate(` + sel + "[" + win + `]), "rollup", "` + want + `")`
 	case fine:
-		inner = sel
+		inner = sel + fineOffset
 	case q.Envelope == "band":
 		inner = `label_set(min_over_time(` + sel + "[" + win + `]), "rollup", "min") or label_set(max_over_time(` + sel + "[" + win + `]), "rollup", "max")`
 	default:
@@ -110,8 +126,8 @@ func (d *Datasource) signalExpr(q *parsedQuery, step time.Duration, gaps bool) s
 	by := " by (" + strings.Join(labels, ", ") + ")"
 	expr := sig.Aggregation + by + " (" + inner + ")"
 	if fine && gaps {
-		m := sig.Metrics[0] + "[1m]"
-		expr = "(" + expr + " and max" + by + " (lag(" + m + ") < 1.5 * scrape_interval(" + m + ")))"
+		m := sig.Metrics[0] + "[1m]" + fineOffset
+		expr = "(" + expr + " and max" + by + " (lag(" + m + ") < 1.5 * scrape_interval(" + m + ") - 0.5))"
 	}
 	if sig.Scale != 1 {
 		expr = "(" + expr + ") * " + strconv.FormatFloat(sig.Scale, 'f', -1, 64)

@@ -160,19 +160,92 @@ func TestMissedTickIsAGap(t *testing.T) {
 		if fr := resp.Responses[c.node].Frames[0]; fr.Fields[0].Config == nil || fr.Fields[0].Config.Interval != 1000 {
 			t.Errorf("%s: time field config %+v, want interval 1000 ms (Grafana inserts a null where a step has no row)", c.node, fr.Fields[0].Config)
 		}
-		// The point at second s shows the sample read at s-1 (+3 ms): the missing sample
-		// (60 s +3 ms) is the point at 61, the next sample (61 s +3 ms) is the point at 62.
+		// The point at second s shows the sample read at s (+3 ms): the missing sample
+		// (60 s +3 ms) is the point at 60, the next sample (61 s +3 ms) is the point at 61.
 		for s := int64(55); s <= 66; s++ {
 			v, ok := got[s]
 			switch {
-			case s == 61 && ok:
-				t.Errorf("%s: the missed second +61s shows %v, want a gap (no point)", c.node, v)
-			case s != 61 && v != 8000:
+			case s == 60 && ok:
+				t.Errorf("%s: the missed second +60s shows %v, want a gap (no point)", c.node, v)
+			case s != 60 && v != 8000:
 				t.Errorf("%s: +%ds = %v (present %v), want 8000 (the 2 s average after the gap, 1 s rates elsewhere)", c.node, s, v, ok)
 			}
 		}
 		if t.Failed() {
 			t.Logf("%s: %v", c.node, fmt.Sprint(got))
+		}
+	}
+}
+
+// TestReadTimeJitterKeepsEverySecond: the agent stamps samples with their read time, right after
+// each second boundary: sometimes exactly on it (k.000), sometimes a few ms or up to ~0.5 s
+// later. Every second must still show exactly the rate of the interval ending with the sample
+// read at that second: none shown twice, none lost. Two bursts sit on the two shapes that broke
+// windows ending on the boundary: the jump between a sample at 30.000 and one at 31.001 (was
+// lost: no window held both), and between 39.001 and 40.000 (was shown at 40 and again at 41).
+func TestReadTimeJitterKeepsEverySecond(t *testing.T) {
+	vm, err := startVM(freshFlags...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vm.stop()
+	p, err := startPlugin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := pluginCtx("jitter", vm.URL, `{}`, nil)
+
+	jitter := []time.Duration{0, 1, 499, 0, 250, 2, 0, 1} // ms after second i, by i % 8
+	now := time.Now().Truncate(time.Second)
+	oldBase := now.Add(-2 * time.Hour).Truncate(time.Minute) // cached path
+	newBase := now.Add(-70 * time.Second)                    // a range ending now (nocache)
+	const n = 60
+	value := func(i int) float64 {
+		v := float64(i) * 1000
+		if i >= 31 {
+			v += 1e6
+		}
+		if i >= 40 {
+			v += 2e6
+		}
+		return v
+	}
+	stamp := func(base time.Time, i int) int64 {
+		return base.Add(time.Duration(i)*time.Second + jitter[i%8]*time.Millisecond).UnixMilli()
+	}
+	line := func(node string, base time.Time) importLine {
+		l := importLine{Metric: map[string]string{"__name__": "node_infiniband_port_data_received_bytes_total", "cluster": "jitter",
+			"job_name": "j", "node": node, "device": "mlx5_0", "port": "1"}}
+		for i := 0; i < n; i++ {
+			l.Timestamps = append(l.Timestamps, stamp(base, i))
+			l.Values = append(l.Values, value(i))
+		}
+		return l
+	}
+	if err := vm.importSeries([]importLine{line("old", oldBase), line("new", newBase)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := vm.waitQuery(`count(last_over_time({cluster="jitter"}[3h]))`, now, 2); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		node string
+		base time.Time
+	}{{"old", oldBase}, {"new", newBase}} {
+		resp := runQueries(t, p, pc, testQuery{ref: c.node, from: c.base.Add(5 * time.Second), to: c.base.Add((n - 1) * time.Second),
+			json: jq("cluster", "jitter", "job", "j", "node", c.node, "signal", "ib_rx_bits", "groupBy", "device")})
+		got := seriesOf(t, resp.Responses[c.node], c.base)[lbl("cluster", "jitter", "job_name", "j", "node", c.node, "device", "mlx5_0", "port", "1")]
+		if len(got) != n-5 {
+			t.Errorf("%s: %d points, want %d (one per second from +5s to +%ds)", c.node, len(got), n-5, n-1)
+		}
+		for i := 5; i < n; i++ {
+			want := 8 * (value(i) - value(i-1)) / (float64(stamp(c.base, i)-stamp(c.base, i-1)) / 1000)
+			if v, ok := got[int64(i)]; !ok || math.Abs(v-want) > 1e-9*want {
+				t.Errorf("%s: +%ds = %v (present %v), want %v: the rate between the samples read at %d and %d", c.node, i, v, ok, want, i-1, i)
+			}
+		}
+		if t.Failed() {
+			t.Logf("%s: %v", c.node, got)
 		}
 	}
 }

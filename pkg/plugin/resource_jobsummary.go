@@ -62,7 +62,7 @@ func (d *Datasource) jobPeakExpr(filters string, win int64, step time.Duration) 
 	metrics, scale, _ := signalMetrics(throughputSignals)
 	sel := `{__name__=~"` + strings.Join(metrics, "|") + `",job_name!=""` + filters + "}"
 	by := d.st.ClusterLabel + ", job_name"
-	rate := "irate(" + sel + "[" + irateWindow + "])"
+	rate := fineRate(sel)
 	if step > time.Second {
 		rate = `label_match(rollup_rate(` + sel + "[" + formatStep(step) + `]), "rollup", "max")`
 	}

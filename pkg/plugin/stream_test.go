@@ -192,9 +192,9 @@ func TestStreamOverGRPC(t *testing.T) {
 	}
 
 	// The agent stops (or lags): a range ending now must not repeat its last rate into the
-	// seconds that have no samples. A point is the rate of the last interval ending at or
-	// before it, so last+1s still shows the last interval (for an agent reading a few ms late it
-	// is the newest complete second); from last+2s on there is nothing.
+	// seconds that have no samples. The point at a second is the rate of the interval ending
+	// with the sample read at that second, so the last sample's second is the last point; from
+	// last+1s on there is nothing.
 	w.close()
 	for time.Since(w.last) < 6*time.Second {
 		time.Sleep(200 * time.Millisecond)
@@ -205,10 +205,10 @@ func TestStreamOverGRPC(t *testing.T) {
 		from: w.last.Add(-35 * time.Second), to: time.Now().Truncate(time.Second)})
 	got := seriesOf(t, resp.Responses["A"], w.last)
 	k := "cluster=live, device=mlx5_0, job_name=live/job 1, node=l1, port=1"
-	if fr := resp.Responses["A"].Frames[0]; fr.Fields[0].Len() != 37 {
-		t.Fatalf("after the writer stopped: %d rows, want the 37 points from -35s to +1s and nothing after: %v", fr.Fields[0].Len(), got)
+	if fr := resp.Responses["A"].Frames[0]; fr.Fields[0].Len() != 36 {
+		t.Fatalf("after the writer stopped: %d rows, want the 36 points from -35s to the last sample and nothing after: %v", fr.Fields[0].Len(), got)
 	}
-	for s := int64(-35); s <= 1; s++ {
+	for s := int64(-35); s <= 0; s++ {
 		if got[k][s] != 8000 {
 			t.Errorf("at %+ds before the last sample: %v, want 8000", s, got[k][s])
 		}

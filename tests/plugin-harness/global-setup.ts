@@ -231,9 +231,11 @@ export default async function globalSetup() {
   const teardown = async () => {
     clearInterval(timer);
     stopAll();
-    // Keep the logs; drop the bulky parts.
+    // Keep the logs; drop the bulky parts (HARNESS_KEEP_DATA=1 keeps VictoriaMetrics' data to
+    // look into a failure: start victoria-metrics with -storageDataPath on it).
     await new Promise((r) => setTimeout(r, 1000));
-    for (const dir of ['vm-data', 'site', 'grafana-api-fake']) {
+    const bulky = process.env.HARNESS_KEEP_DATA === '1' ? ['site', 'grafana-api-fake'] : ['vm-data', 'site', 'grafana-api-fake'];
+    for (const dir of bulky) {
       rmSync(join(run, dir), { recursive: true, force: true });
     }
   };
