@@ -1,15 +1,13 @@
 // Shared set-up for remote-write tests: temp queue dirs, configs and pipelines with fresh registries.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import { createRemoteWrite, withDefaults, type RemoteWrite } from '../src/remotewrite/index.ts';
 import type { RemoteWriteOptions } from '../src/remotewrite/config.ts';
 import { captureLogger, type CapturedLogger } from './rw-log.ts';
+import { removedAtExit } from './tmpdirs.ts';
 
 export function tempDir(prefix = 'rw-test-'): string {
-  return mkdtempSync(path.join(tmpdir(), prefix));
+  return removedAtExit(prefix);
 }
 
 export interface Pipeline {

@@ -1,10 +1,9 @@
 // Starts and stops a real VictoriaMetrics single-node on a free loopback port for tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { atExitBeforeRemoval, removedAtExit } from './tmpdirs.ts';
 
 export const VM_BINARY = '/usr/bin/victoria-metrics';
 
@@ -31,7 +30,8 @@ export class VictoriaMetrics {
   readonly dataDir: string;
 
   private constructor(readonly port: number) {
-    this.dataDir = mkdtempSync(path.join(tmpdir(), 'rw-vm-'));
+    this.dataDir = removedAtExit('rw-vm-');
+    atExitBeforeRemoval(() => this.child?.kill('SIGKILL'));
   }
 
   get baseUrl(): string {
