@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
 )
 
 func TestNodeScopedImbalancePodAndRawQueries(t *testing.T) {
@@ -102,22 +104,29 @@ func TestBadInputFailsOnlyThatQuery(t *testing.T) {
 	}
 }
 
+// ownVMEnv starts a VictoriaMetrics of the test's own (stopped at its end), so the data it
+// imports leaves the shared fixture unchanged, and a plugin context for a datasource on it.
+func ownVMEnv(t *testing.T, dsName string) (*testVM, *testPlugin, backend.PluginContext) {
+	t.Helper()
+	vm, err := startVM(freshFlags...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(vm.stop)
+	p, err := startPlugin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vm, p, pluginCtx(dsName, vm.URL, `{}`, nil)
+}
+
 // TestMissedTickIsAGap: an agent that misses a tick (no sample for one second) must show that
 // second as a gap and the next second as the average rate over the two seconds since the
 // previous sample; not a 0, not a doubled value, not the previous rate carried into the gap.
 // The counter grows 1000 B/s; samples are stamped 3 ms after each second, as the agent reads
 // them. A dedicated VictoriaMetrics keeps the shared fixture unchanged.
 func TestMissedTickIsAGap(t *testing.T) {
-	vm, err := startVM(freshFlags...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer vm.stop()
-	p, err := startPlugin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc := pluginCtx("gap", vm.URL, `{}`, nil)
+	vm, p, pc := ownVMEnv(t, "gap")
 
 	now := time.Now().Truncate(time.Second)
 	oldBase := now.Add(-2 * time.Hour).Truncate(time.Minute) // a range long past
@@ -184,16 +193,7 @@ func TestMissedTickIsAGap(t *testing.T) {
 // windows ending on the boundary: the jump between a sample at 30.000 and one at 31.001 (was
 // lost: no window held both), and between 39.001 and 40.000 (was shown at 40 and again at 41).
 func TestReadTimeJitterKeepsEverySecond(t *testing.T) {
-	vm, err := startVM(freshFlags...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer vm.stop()
-	p, err := startPlugin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc := pluginCtx("jitter", vm.URL, `{}`, nil)
+	vm, p, pc := ownVMEnv(t, "jitter")
 
 	jitter := []time.Duration{0, 1, 499, 0, 250, 2, 0, 1} // ms after second i, by i % 8
 	now := time.Now().Truncate(time.Second)

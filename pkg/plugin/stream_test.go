@@ -232,8 +232,9 @@ func (s *packetSink) Send(*backend.StreamPacket) error {
 	return nil
 }
 
-// In-process: unsubscribing (context cancelled) and Dispose both end RunStream; nothing keeps running.
-func TestStreamStopsOnCancelAndDispose(t *testing.T) {
+// fixtureDatasource is an in-process datasource on the shared fixture's VictoriaMetrics.
+func fixtureDatasource(t *testing.T) *Datasource {
+	t.Helper()
 	f, err := loadFixture()
 	if err != nil {
 		t.Fatal(err)
@@ -242,7 +243,12 @@ func TestStreamStopsOnCancelAndDispose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := inst.(*Datasource)
+	return inst.(*Datasource)
+}
+
+// In-process: unsubscribing (context cancelled) and Dispose both end RunStream; nothing keeps running.
+func TestStreamStopsOnCancelAndDispose(t *testing.T) {
+	d := fixtureDatasource(t)
 	path := StreamPath("alpha", jobName, "tcp_retrans")
 	run := func(ctx context.Context) (chan error, *packetSink) {
 		sink := &packetSink{got: make(chan struct{}, 1)}
@@ -470,15 +476,7 @@ func TestStreamFilteredByNodeAndDevice(t *testing.T) {
 // A stream whose last minute is empty sends one frame with the data frames' schema and no rows
 // at once, so the panel shows "No data" instead of loading; then nothing until data arrives.
 func TestStreamSendsAnEmptyFirstFrame(t *testing.T) {
-	f, err := loadFixture()
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := NewDatasource(context.Background(), backend.DataSourceInstanceSettings{URL: f.vm.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := inst.(*Datasource)
+	d := fixtureDatasource(t)
 	defer d.Dispose()
 	for _, path := range []string{StreamPath("alpha", "other-job", "ib_rx_bits"), StreamPath("alpha", "other-job", "tcp_retrans")} {
 		start := time.Now()
