@@ -32,6 +32,17 @@ function param(
   return { name, label, unit, default: def, min, max, integer, description };
 }
 
+const minDropsParam = param(
+  'minDropsPerSecond',
+  'Drops per second',
+  'packets/s',
+  0,
+  0,
+  1e9,
+  false,
+  'Fires when drops per second exceed this in every one of those seconds.'
+);
+
 const windowParam = (def: number, what: string) =>
   param(
     'window',
@@ -183,16 +194,7 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     dimensions: ['cluster', 'job_name', 'node', 'device'],
     params: [
       param('seconds', 'Sustained for', 's', 5, 1, 60, true, 'Number of consecutive seconds that must all have drops.'),
-      param(
-        'minDropsPerSecond',
-        'Drops per second',
-        'packets/s',
-        0,
-        0,
-        1e9,
-        false,
-        'Fires when drops per second exceed this in every one of those seconds.'
-      ),
+      minDropsParam,
     ],
     condition: (p, s) => {
       const drops = `${perSecond(selector('node_network_receive_drop_total', jobSel(s)))} + ${perSecond(selector('node_network_transmit_drop_total', jobSel(s)))}`;
@@ -218,16 +220,7 @@ export const TEMPLATES: readonly AlertTemplate[] = [
     dimensions: ['cluster', 'job_name', 'node'],
     params: [
       param('seconds', 'Sustained for', 's', 5, 1, 60, true, 'Number of consecutive seconds that must all have drops.'),
-      param(
-        'minDropsPerSecond',
-        'Drops per second',
-        'packets/s',
-        0,
-        0,
-        1e9,
-        false,
-        'Fires when drops per second exceed this in every one of those seconds.'
-      ),
+      minDropsParam,
     ],
     condition: (p, s) => {
       const drops = `sum by (cluster,node) (${perSecond(selector('node_softnet_dropped_total', clusterSel(s)))})`;
