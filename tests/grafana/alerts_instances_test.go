@@ -3,14 +3,12 @@ package grafanae2e
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -78,23 +76,7 @@ func TestAlertTemplateInstancesFireForTheirJobOnly(t *testing.T) {
 	ctx := context.Background()
 	end := alignedNow()
 	series := instanceData(end)
-	if err := e.vm.Import(ctx, series); err != nil {
-		t.Fatalf("import: %v", err)
-	}
-	harness.Eventually(t, 30*time.Second, 500*time.Millisecond, "VictoriaMetrics shows every imported series", func(ctx context.Context) error {
-		res, err := e.vm.QueryRange(ctx, `count(last_over_time({cluster="inst"}[15m]))`, end, end, time.Second)
-		if err != nil {
-			return err
-		}
-		if len(res) != 1 || len(res[0].Values) == 0 {
-			return fmt.Errorf("no answer yet")
-		}
-		got, _ := strconv.Atoi(fmt.Sprint(res[0].Values[len(res[0].Values)-1][1]))
-		if got != len(series) {
-			return fmt.Errorf("%d of %d series visible", got, len(series))
-		}
-		return nil
-	})
+	e.importVisible(t, ctx, series, `{cluster="inst"}`, end)
 	contexts := map[string]backend.PluginContext{dsUID: e.pctx}
 
 	cases := []struct {

@@ -2,9 +2,7 @@ package grafanae2e
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -34,24 +32,7 @@ func TestProvisionedAlertRulesFireOnInjectedFaults(t *testing.T) {
 
 	end := alignedNow()
 	series := faultData(end)
-	if err := e.vm.Import(ctx, series); err != nil {
-		t.Fatalf("import fault data: %v", err)
-	}
-	// A brand-new series can take seconds to become searchable in VictoriaMetrics 1.79.
-	harness.Eventually(t, 30*time.Second, 500*time.Millisecond, "VictoriaMetrics shows every imported series", func(ctx context.Context) error {
-		res, err := e.vm.QueryRange(ctx, `count(last_over_time({cluster=~"healthy|fault-.+"}[15m]))`, end, end, time.Second)
-		if err != nil {
-			return err
-		}
-		if len(res) != 1 || len(res[0].Values) == 0 {
-			return fmt.Errorf("no answer yet")
-		}
-		got, _ := strconv.Atoi(fmt.Sprint(res[0].Values[len(res[0].Values)-1][1]))
-		if got != len(series) {
-			return fmt.Errorf("%d of %d series visible", got, len(series))
-		}
-		return nil
-	})
+	e.importVisible(t, ctx, series, `{cluster=~"healthy|fault-.+"}`, end)
 
 	contexts := map[string]backend.PluginContext{dsUID: e.pctx}
 	scenarios := faultScenarios()

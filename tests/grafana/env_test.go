@@ -1,8 +1,11 @@
 package grafanae2e
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -91,3 +94,27 @@ func setup(t *testing.T) *env {
 
 // alignedNow is the current second, the last timestamp of imported test data.
 func alignedNow() time.Time { return time.Now().Truncate(time.Second) }
+
+// importVisible imports series into the VictoriaMetrics and waits until all of them (those
+// matching match, a series selector) are searchable at end: a brand-new series can take seconds
+// to become searchable in VictoriaMetrics 1.79.
+func (e *env) importVisible(t *testing.T, ctx context.Context, series []harness.Series, match string, end time.Time) {
+	t.Helper()
+	if err := e.vm.Import(ctx, series); err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	harness.Eventually(t, 30*time.Second, 500*time.Millisecond, "VictoriaMetrics shows every imported series", func(ctx context.Context) error {
+		res, err := e.vm.QueryRange(ctx, "count(last_over_time("+match+"[15m]))", end, end, time.Second)
+		if err != nil {
+			return err
+		}
+		if len(res) != 1 || len(res[0].Values) == 0 {
+			return fmt.Errorf("no answer yet")
+		}
+		got, _ := strconv.Atoi(fmt.Sprint(res[0].Values[len(res[0].Values)-1][1]))
+		if got != len(series) {
+			return fmt.Errorf("%d of %d series visible", got, len(series))
+		}
+		return nil
+	})
+}
