@@ -50,29 +50,60 @@ func TestComposeV1Config(t *testing.T) {
 	}
 }
 
-var pinnedTag = regexp.MustCompile(`^v?\d+\.\d+\.\d+([-.][A-Za-z0-9.]+)?$`)
+var (
+	pinnedTag = regexp.MustCompile(`^v?\d+\.\d+\.\d+([-.][A-Za-z0-9.]+)?$`)
+	digest    = regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
+)
 
-// imageTag splits "repo/name:tag" (ignoring a registry port) and rejects digests-less floating tags.
-func checkPinned(t *testing.T, where, image string) {
-	t.Helper()
+// pinProblem says why an image reference ("repo/name:tag", a registry port allowed) is not pinned,
+// or returns "" when it is: an exact version tag or a sha256 digest. Floating tags ("1",
+// "latest", "13.2") and a missing tag are rejected.
+func pinProblem(image string) string {
+	if strings.Contains(image, "$") {
+		return fmt.Sprintf("image %q has an unresolved variable", image)
+	}
+	if digest.MatchString(image) {
+		return ""
+	}
 	name, tag := image, ""
 	if i := strings.LastIndex(image, ":"); i > strings.LastIndex(image, "/") {
 		name, tag = image[:i], image[i+1:]
 	}
-	if strings.Contains(image, "$") {
-		t.Errorf("%s: image %q has an unresolved variable", where, image)
-	} else if !pinnedTag.MatchString(tag) {
-		t.Errorf("%s: image %s is not pinned to an exact version (tag %q)", where, name, tag)
+	if !pinnedTag.MatchString(tag) {
+		return fmt.Sprintf("image %s is not pinned to an exact version (tag %q); use an x.y.z tag or an @sha256: digest", name, tag)
+	}
+	return ""
+}
+
+func checkPinned(t *testing.T, where, image string) {
+	t.Helper()
+	if p := pinProblem(image); p != "" {
+		t.Errorf("%s: %s", where, p)
 	}
 }
 
-// dockerfileImages returns the base images of a Dockerfile's FROM lines with ARGs substituted
-// (build args override the ARG defaults), skipping references to earlier stages.
-func dockerfileImages(t *testing.T, path string, buildArgs map[string]string) (images []string, argDefaults map[string]string) {
+// syntaxDirective matches a parser directive; Docker reads them only at the very top of a
+// Dockerfile, before any blank line, other comment or instruction.
+var syntaxDirective = regexp.MustCompile(`^#\s*([A-Za-z]+)\s*=\s*(\S.*?)\s*$`)
+
+// dockerfileImages returns the images a build of the Dockerfile pulls: the base images of the FROM
+// lines with ARGs substituted (build args override the ARG defaults), skipping references to
+// earlier stages, and the frontend image of a `# syntax=` parser directive ("" without one), which
+// BuildKit pulls before it reads the rest of the file.
+func dockerfileImages(t *testing.T, path string, buildArgs map[string]string) (images []string, argDefaults map[string]string, frontend string) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		m := syntaxDirective.FindStringSubmatch(strings.TrimSpace(line))
+		if m == nil || !slices.Contains([]string{"syntax", "escape", "check"}, strings.ToLower(m[1])) {
+			break // an unknown directive is a comment, and a comment ends the directives
+		}
+		if strings.EqualFold(m[1], "syntax") {
+			frontend = m[2]
+		}
 	}
 	text := strings.ReplaceAll(string(data), "\\\n", " ")
 	argDefaults = map[string]string{}
@@ -108,7 +139,7 @@ func dockerfileImages(t *testing.T, path string, buildArgs map[string]string) (i
 			}
 		}
 	}
-	return images, argDefaults
+	return images, argDefaults, frontend
 }
 
 func TestEveryImageIsPinned(t *testing.T) {
@@ -126,12 +157,18 @@ func TestEveryImageIsPinned(t *testing.T) {
 			}
 		}
 		dockerfile := filepath.Join(s.Build.Context, s.Build.Dockerfile)
-		images, defaults := dockerfileImages(t, dockerfile, args)
+		images, defaults, frontend := dockerfileImages(t, dockerfile, args)
 		if len(images) == 0 {
 			t.Errorf("%s: no FROM line found", dockerfile)
 		}
+		where := fmt.Sprintf("service %s (%s)", name, filepath.Base(filepath.Dir(dockerfile))+"/Dockerfile")
 		for _, img := range images {
-			checkPinned(t, fmt.Sprintf("service %s (%s)", name, filepath.Base(filepath.Dir(dockerfile))+"/Dockerfile"), img)
+			checkPinned(t, where, img)
+		}
+		if frontend != "" {
+			if p := pinProblem(frontend); p != "" {
+				t.Errorf("%s: `# syntax=` line: %s, or delete the line (BuildKit then uses its built-in frontend instead of pulling one)", where, p)
+			}
 		}
 		// A plain `docker build` of the Dockerfile must get the same versions as compose.
 		for k, v := range defaults {
@@ -147,6 +184,50 @@ func TestEveryImageIsPinned(t *testing.T) {
 	}
 	if env["GRAFANA_VERSION"] != "13.2.2" {
 		t.Errorf("Grafana %s in .env; the plugin builds against 13.2.2", env["GRAFANA_VERSION"])
+	}
+}
+
+// The pin check itself: exact versions and digests pass, floating tags fail, and a `# syntax=`
+// directive counts only at the top of the file (anywhere else it is a plain comment).
+func TestPinCheckAndSyntaxDirective(t *testing.T) {
+	sha := "@sha256:" + strings.Repeat("ab", 32)
+	for image, pinned := range map[string]bool{
+		"grafana/grafana:13.2.2":                    true,
+		"victoriametrics/victoria-metrics:v1.129.1": true,
+		"node:24.11.1-alpine":                       true,
+		"registry:5000/team/img:1.2.3":              true,
+		"docker/dockerfile:1.7.0":                   true,
+		"docker/dockerfile:1" + sha:                 true,
+		"docker/dockerfile:1":                       false,
+		"docker/dockerfile:1.7":                     false,
+		"docker/dockerfile":                         false,
+		"node:latest":                               false,
+		"registry:5000/team/img":                    false,
+		"node:${NODE_VERSION}-alpine":               false,
+	} {
+		if got := pinProblem(image) == ""; got != pinned {
+			t.Errorf("pinProblem(%q) = %q; want pinned=%v", image, pinProblem(image), pinned)
+		}
+	}
+
+	dir := t.TempDir()
+	for _, c := range []struct{ file, frontend string }{
+		{"# syntax=docker/dockerfile:1\nFROM alpine:3.22.2\n", "docker/dockerfile:1"},
+		{"#Syntax = docker/dockerfile:1.7.0 \n# check=error=true\nFROM alpine:3.22.2\n", "docker/dockerfile:1.7.0"},
+		{"# check=error=true\n# syntax=docker/dockerfile:1\nFROM alpine:3.22.2\n", "docker/dockerfile:1"},
+		{"# a comment\n# syntax=docker/dockerfile:1\nFROM alpine:3.22.2\n", ""},
+		{"# unknown=directive\n# syntax=docker/dockerfile:1\nFROM alpine:3.22.2\n", ""},
+		{"\n# syntax=docker/dockerfile:1\nFROM alpine:3.22.2\n", ""},
+		{"FROM alpine:3.22.2\n# syntax=docker/dockerfile:1\n", ""},
+	} {
+		path := filepath.Join(dir, "Dockerfile")
+		if err := os.WriteFile(path, []byte(c.file), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		images, _, frontend := dockerfileImages(t, path, nil)
+		if frontend != c.frontend || !slices.Equal(images, []string{"alpine:3.22.2"}) {
+			t.Errorf("dockerfileImages(%q) = %v, frontend %q; want [alpine:3.22.2], frontend %q", c.file, images, frontend, c.frontend)
+		}
 	}
 }
 
