@@ -1,0 +1,169 @@
+package plugin
+
+import (
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// tlsFront is an HTTPS server with a self-signed certificate in front of a real VictoriaMetrics,
+// like an auth proxy that wants a bearer token: it records the Authorization header of every
+// request and answers 401 without the right token.
+type tlsFront struct {
+	srv   *httptest.Server
+	token string
+	mu    sync.Mutex
+	seen  []string // "<path> <Authorization header>" per request
+}
+
+func newTLSFront(t *testing.T, vmURL, token string) *tlsFront {
+	t.Helper()
+	target, err := url.Parse(vmURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &tlsFront{token: token}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		f.mu.Lock()
+		f.seen = append(f.seen, r.URL.Path+" "+auth)
+		f.mu.Unlock()
+		if auth != "Bearer "+f.token {
+			http.Error(w, "missing or wrong bearer token", http.StatusUnauthorized)
+			return
+		}
+		r.Header.Del("Authorization")
+		rp.ServeHTTP(w, r)
+	}))
+	// The handshake the client aborts (untrusted certificate) would be logged on stderr.
+	f.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	f.srv.StartTLS()
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *tlsFront) requests() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := append([]string(nil), f.seen...)
+	f.seen = nil
+	return out
+}
+
+// TestTLSSkipVerifyAndBearerToken checks that the datasource settings tlsSkipVerify and the
+// secure bearerToken reach a real HTTPS server: with skip-verify the health check and a query
+// succeed and every request carries "Authorization: Bearer <token>"; without it the error names
+// the certificate problem and the URL, and no request (so no token) reaches the server.
+func TestTLSSkipVerifyAndBearerToken(t *testing.T) {
+	vm, err := startVM(freshFlags...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vm.stop()
+	p, err := startPlugin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Shutdown()
+
+	base := time.Now().Truncate(time.Minute).Add(-10 * time.Minute)
+	var ts []int64
+	var vals []float64
+	for i := 0; i < 60; i++ {
+		ts = append(ts, base.Add(time.Duration(i)*time.Second).UnixMilli())
+		vals = append(vals, 1)
+	}
+	err = vm.importSeries([]importLine{
+		{Metric: map[string]string{"__name__": "hifreq_agent_build_info", "cluster": "alpha", "node": "n1"}, Values: vals, Timestamps: ts},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := vm.waitQuery(`count(hifreq_agent_build_info)`, base.Add(30*time.Second), 1); err != nil {
+		t.Fatal(err)
+	}
+
+	const token = "tok-3f9a"
+	front := newTLSFront(t, vm.URL, token)
+	secure := map[string]string{"bearerToken": token}
+
+	t.Run("skip verify: health check and query succeed with the bearer token", func(t *testing.T) {
+		pc := pluginCtx("tls-skip", front.srv.URL, `{"tlsSkipVerify":true}`, secure)
+		res, err := p.health(pc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "VictoriaMetrics at " + front.srv.URL + " is reachable: 1 agent series and 0 network series from 1 cluster(s) (alpha)."
+		if res.Status.String() != "OK" || res.Message != want {
+			t.Fatalf("got %s %q\nwant OK %q", res.Status, res.Message, want)
+		}
+		resp := runQueries(t, p, pc, testQuery{ref: "A", from: base.Add(10 * time.Second), to: base.Add(20 * time.Second),
+			json: jq("queryType", "metricsql", "cluster", "alpha", "expr", "sum(hifreq_agent_build_info)")})
+		got := seriesOf(t, resp.Responses["A"], base)
+		if len(got) != 1 {
+			t.Fatalf("query through HTTPS returned %d series, want 1: %v", len(got), got)
+		}
+		for k, pts := range got {
+			if pts[15] != 1 {
+				t.Fatalf("series %s at base+15s = %v, want 1 (points %v)", k, pts[15], pts)
+			}
+		}
+		seen := front.requests()
+		paths := map[string]bool{}
+		for _, r := range seen {
+			path, auth, _ := strings.Cut(r, " ")
+			paths[path] = true
+			if auth != "Bearer "+token {
+				t.Errorf("request to %s carried Authorization %q, want %q", path, auth, "Bearer "+token)
+			}
+		}
+		for _, path := range []string{"/api/v1/series", "/flags", "/api/v1/query_range"} {
+			if !paths[path] {
+				t.Errorf("the server saw no request to %s; it saw %q", path, seen)
+			}
+		}
+	})
+
+	t.Run("skip verify without the token: the server refuses", func(t *testing.T) {
+		res, err := p.health(pluginCtx("tls-skip-notoken", front.srv.URL, `{"tlsSkipVerify":true}`, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "VictoriaMetrics at " + front.srv.URL + "/api/v1/series refused the credentials (HTTP 401 Unauthorized): check the basic auth user/password or bearer token of the datasource"
+		if res.Status.String() != "ERROR" || res.Message != want {
+			t.Fatalf("got %s %q\nwant ERROR %q", res.Status, res.Message, want)
+		}
+		if seen := front.requests(); len(seen) != 1 || seen[0] != "/api/v1/series " {
+			t.Fatalf("server saw %q, want one request to /api/v1/series without Authorization", seen)
+		}
+	})
+
+	t.Run("verify on: the error names the certificate problem and the URL", func(t *testing.T) {
+		pc := pluginCtx("tls-verify", front.srv.URL, `{}`, secure)
+		res, err := p.health(pc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "cannot reach VictoriaMetrics at " + front.srv.URL + "/api/v1/series: tls: failed to verify certificate: x509: certificate signed by unknown authority; check the datasource URL and that VictoriaMetrics is running"
+		if res.Status.String() != "ERROR" || res.Message != want {
+			t.Fatalf("got %s %q\nwant ERROR %q", res.Status, res.Message, want)
+		}
+		resp := runQueries(t, p, pc, testQuery{ref: "A", from: base.Add(10 * time.Second), to: base.Add(20 * time.Second),
+			json: jq("queryType", "metricsql", "cluster", "alpha", "expr", "sum(hifreq_agent_build_info)")})
+		wantQ := "cannot reach VictoriaMetrics at " + front.srv.URL + "/api/v1/query_range: tls: failed to verify certificate: x509: certificate signed by unknown authority; check the datasource URL and that VictoriaMetrics is running"
+		if e := resp.Responses["A"].Error; e == nil || e.Error() != wantQ {
+			t.Fatalf("query: got %v\nwant %s", e, wantQ)
+		}
+		if seen := front.requests(); len(seen) != 0 {
+			t.Fatalf("the token must not reach a server whose certificate failed verification; it saw %q", seen)
+		}
+	})
+}
