@@ -113,11 +113,12 @@ func TestAlertTemplateInstancesFireForTheirJobOnly(t *testing.T) {
 	}
 }
 
-// TestAlertsPageAPIPath drives the Alerts page's client (src/alerting/api.ts, through the CLI of
-// scripts/gen-alert-rules.ts) against grafana-api-fake, the FAKE of Grafana's alerting
-// provisioning API in this module: the created rule appears in /api/v1/provisioning/alert-rules
-// without provenance (editable in the UI), in the folder and group the page uses, its group
-// evaluates every 60 s, saving again updates it in place, and deleting removes it.
+// TestAlertsPagePathThroughProvisioningAPI drives the Alerts page's client (src/alerting/api.ts,
+// through the CLI of scripts/gen-alert-rules.ts) against grafana-api-fake, the FAKE of Grafana's
+// alerting provisioning API in this module: the created rule appears in
+// /api/v1/provisioning/alert-rules without provenance (editable in the UI), in the folder and
+// group the page uses, its group evaluates every 60 s, saving again updates it in place, and
+// deleting removes it.
 func TestAlertsPagePathThroughProvisioningAPI(t *testing.T) {
 	root := harness.RepoRoot(t)
 	dist := distDir(t, root)
