@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
+import { queueDirFor } from '../src/remotewrite/index.ts';
 import { NODE1 } from './helpers.ts';
 
 const AGENT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,6 +40,47 @@ describe('hifreq-agent CLI', { timeout: 60_000 }, () => {
     const s = run(['--pods.source=file', '--web.listen-address=127.0.0.1:0']);
     assert.equal(s.status, 1);
     assert.equal(s.stderr, 'hifreq-agent: --pods.source=file needs --pods.file=<path to a JSON or YAML pod list>\n');
+  });
+
+  describe('a bad remote-write setting exits 1 before sampling, with the message naming the flag to fix', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hifreq-cli-rw-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const podFile = join(dir, 'pods.yaml');
+    writeFileSync(podFile, 'pods: []\n');
+    const base = ['--pods.source=file', `--pods.file=${podFile}`, '--binding.pod-resources-socket=', '--web.listen-address=127.0.0.1:0'];
+    const url = 'http://127.0.0.1:1/api/v1/write';
+
+    it('--remote-write.url that is not an absolute http(s) URL', () => {
+      const r = run([...base, '--remote-write.url=127.0.0.1:8428/api/v1/write', `--remote-write.queue-dir=${join(dir, 'queue')}`]);
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(
+        r.stderr,
+        'hifreq-agent: invalid remote-write configuration:\n' +
+          '  - --remote-write.url "127.0.0.1:8428/api/v1/write" is not a valid URL: give an absolute http(s) URL such as http://127.0.0.1:8428/api/v1/write\n',
+      );
+    });
+
+    it('--remote-write.queue-dir that cannot be created (it lies under a regular file)', () => {
+      const file = join(dir, 'plain-file');
+      writeFileSync(file, 'not a directory');
+      const r = run([...base, `--remote-write.url=${url}`, `--remote-write.queue-dir=${join(file, 'queue')}`]);
+      assert.equal(r.status, 1, r.stderr);
+      const queue = queueDirFor(join(file, 'queue'), url);
+      assert.equal(
+        r.stderr,
+        `hifreq-agent: remote-write queue directory "${queue}" cannot be created (ENOTDIR: not a directory, mkdir '${queue}'): give --remote-write.queue-dir a writable directory\n`,
+      );
+    });
+
+    it('--remote-write.bearer-token-file that does not exist', () => {
+      const token = join(dir, 'no-such-token');
+      const r = run([...base, `--remote-write.url=${url}`, `--remote-write.queue-dir=${join(dir, 'queue')}`, `--remote-write.bearer-token-file=${token}`]);
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(
+        r.stderr,
+        `hifreq-agent: cannot read --remote-write.bearer-token-file "${token}" (ENOENT: no such file or directory, open '${token}'): mount the secret there or fix the path\n`,
+      );
+    });
   });
 
   it('runs: serves /metrics, /api/v1/targets, /api/v1/remote-write, writes to a remote-write receiver, stops on SIGTERM', async () => {

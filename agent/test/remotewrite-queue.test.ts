@@ -2,16 +2,20 @@
 // a full queue drops the oldest data and counts it exactly; damaged segments are reported and
 // skipped; what is on disk is replayed oldest first, before new data.
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { fstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import { parseFlags } from '../src/config/flags.ts';
-import { createRemoteWrite, queueDirFor, remoteWriteConfigFromFlags, withDefaults } from '../src/remotewrite/index.ts';
+import { createRemoteWrite, queueDirFor, REMOTE_WRITE_DEFAULTS, remoteWriteConfigFromFlags, withDefaults } from '../src/remotewrite/index.ts';
 import { parseHeaders, remoteWriteFlags } from '../src/remotewrite/flags.ts';
+import { DiskQueue } from '../src/remotewrite/disk-queue.ts';
+import { encodeCompressed } from '../src/remotewrite/encode.ts';
 import { frameRecord, SEGMENT_MAGIC } from '../src/remotewrite/record.ts';
 import type { Sample } from '../src/types.ts';
-import { decodeBody } from './rw-decoder.ts';
+import { decodeBody, snappyBlockDecompress } from './rw-decoder.ts';
 import { captureLogger } from './rw-log.ts';
 import { metricValue, startPipeline, tempDir, waitFor } from './rw-fixtures.ts';
 import { TestReceiver } from './rw-receiver.ts';
@@ -23,15 +27,18 @@ function tick(t: number, series = 10): Sample[] {
   return Array.from({ length: series }, (_, i) => ({ name: 'queue_test', labels: { series: String(i), pad: 'x'.repeat(40) }, value: t, timestampMs: BASE_MS + t * 1000 }));
 }
 
-/** Tick numbers (value of each sample) in the order the receiver got them. */
-function ticksReceived(receiver: TestReceiver): number[] {
+/** Tick numbers (value of each sample) of one request body, in order. */
+function ticksIn(body: Buffer): number[] {
   const ticks: number[] = [];
-  for (const request of receiver.requests) {
-    for (const series of decodeBody(request.body)) {
-      if (series.labels.find((label) => label.name === 'series')!.value === '0') ticks.push(...series.samples.map((sample) => sample.value));
-    }
+  for (const series of decodeBody(body)) {
+    if (series.labels.find((label) => label.name === 'series')!.value === '0') ticks.push(...series.samples.map((sample) => sample.value));
   }
   return ticks;
+}
+
+/** Tick numbers (value of each sample) in the order the receiver got them. */
+function ticksReceived(receiver: TestReceiver): number[] {
+  return receiver.requests.flatMap((request) => ticksIn(request.body));
 }
 
 async function startError(options: Parameters<typeof withDefaults>[0]): Promise<string> {
@@ -123,6 +130,44 @@ describe('remote-write start-up errors', () => {
     assert.equal(config.tls.insecureSkipVerify, true);
     assert.ok(remoteWriteFlags.every((flag) => flag.name.startsWith('remote-write.')));
     assert.throws(() => parseHeaders(['NoColonHere']), { message: 'invalid --remote-write.header "NoColonHere": expected "Name: value", e.g. "X-Scope-OrgID: team-a"' });
+  });
+});
+
+describe('remote-write defaults', () => {
+  it('the flags\' defaults are the config defaults (max-queue-bytes 1GiB, fsync-interval 1s, ...)', () => {
+    const fromFlags = remoteWriteConfigFromFlags(parseFlags([], undefined, { env: {} }));
+    const { userAgent, ...numeric } = REMOTE_WRITE_DEFAULTS;
+    assert.deepEqual(
+      Object.fromEntries(Object.keys(numeric).map((key) => [key, fromFlags[key as keyof typeof numeric]])),
+      numeric,
+    );
+    assert.equal(fromFlags.userAgent, userAgent);
+    assert.equal(REMOTE_WRITE_DEFAULTS.maxQueueBytes, 1024 ** 3);
+    assert.equal(REMOTE_WRITE_DEFAULTS.fsyncIntervalMs, 1000);
+  });
+});
+
+describe('the tests\' own snappy block decoder (test/rw-decoder.ts)', () => {
+  const abc = [0x61, 0x62, 0x63];
+  it('decodes literals and the three copy forms, including copies that overlap their output', () => {
+    // "abc" literal, then 9 more bytes copied from 3 back (overlapping): with a 1-, 2- and 4-byte offset.
+    assert.equal(snappyBlockDecompress(Buffer.from([12, 0x08, ...abc, 0x15, 0x03])).toString(), 'abcabcabcabc');
+    assert.equal(snappyBlockDecompress(Buffer.from([12, 0x08, ...abc, 0x22, 0x03, 0x00])).toString(), 'abcabcabcabc');
+    assert.equal(snappyBlockDecompress(Buffer.from([12, 0x08, ...abc, 0x23, 0x03, 0x00, 0x00, 0x00])).toString(), 'abcabcabcabc');
+    // A literal of 61 bytes: tag 60 says its length-1 follows in one byte.
+    const long = Buffer.alloc(61, 'x');
+    assert.deepEqual(snappyBlockDecompress(Buffer.concat([Buffer.from([61, 60 << 2, 60]), long])), long);
+    // 300 bytes: a two-byte length varint; copy-1 with the high offset bits in the tag (offset 256).
+    const text = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const block = Buffer.concat([Buffer.from([0xac, 0x02, 60 << 2, 255]), text, Buffer.from([(1 << 5) | (7 << 2) | 1, 0x00]), Buffer.from([(32 << 2) | 2, 0x00, 0x01])]);
+    assert.deepEqual(snappyBlockDecompress(block), Buffer.concat([text, text.subarray(0, 44)]));
+  });
+
+  it('refuses damaged input with a message saying what is wrong', () => {
+    assert.throws(() => snappyBlockDecompress(Buffer.from([7, 0x08, ...abc, 0x01, 0x04])), { message: 'snappy: copy offset 4 at output byte 3 points outside the output' });
+    assert.throws(() => snappyBlockDecompress(Buffer.from([4, 0x08, ...abc])), { message: 'snappy: 3 bytes decompressed, the header declared 4' });
+    assert.throws(() => snappyBlockDecompress(Buffer.from([2, 0x08, ...abc])), { message: 'snappy: output exceeds the declared 2 bytes' });
+    assert.throws(() => snappyBlockDecompress(Buffer.from([3, 0x08, 0x61])), { message: 'snappy: literal of 3 bytes runs past the end of the input' });
   });
 });
 
@@ -256,11 +301,81 @@ describe('remote-write bad samples', () => {
   });
 });
 
-describe('remote-write fsync policy', () => {
-  it('with --remote-write.fsync-interval=0 every tick is synced before it counts as appended, and delivered in order', async () => {
-    const receiver = new TestReceiver();
+/** One FileHandle.datasync() of a segment file, as the queue issued it. */
+interface SyncCall {
+  file: string;
+  /** Size of the file when the sync was asked for: every byte up to here is on stable storage once it is done. */
+  syncedBytes: number;
+  startedAt: number;
+  doneAt: number;
+}
+
+/**
+ * Records every datasync() of a segment file under `dir` for the rest of the test by wrapping
+ * FileHandle.prototype.datasync (the queue syncs segments only through it), then calls the real one.
+ * `delayMs` holds each sync that long first, so anything that wrongly runs before a sync has
+ * completed shows up; `now` is the clock the calls are stamped with.
+ */
+async function recordSegmentSyncs(t: TestContext, dir: string, options: { delayMs?: number; now?: () => number } = {}): Promise<{ started: SyncCall[]; done: SyncCall[] }> {
+  const now = options.now ?? (() => performance.now());
+  const probe = await open(path.join(dir, 'probe'), 'w');
+  const prototype = Object.getPrototypeOf(probe) as FileHandle;
+  await probe.close();
+  const real = prototype.datasync;
+  const root = realpathSync(dir);
+  const started: SyncCall[] = [];
+  const done: SyncCall[] = [];
+  t.mock.method(prototype, 'datasync', async function (this: FileHandle) {
+    const file = readlinkSync(`/proc/self/fd/${this.fd}`);
+    if (!file.startsWith(root + path.sep) || !file.endsWith('.seg')) return real.call(this);
+    const call: SyncCall = { file, syncedBytes: fstatSync(this.fd).size, startedAt: now(), doneAt: Number.NaN };
+    started.push(call);
+    if (options.delayMs) await sleep(options.delayMs);
+    await real.call(this);
+    call.doneAt = now();
+    done.push(call);
+  });
+  return { started, done };
+}
+
+function openQueue(dir: string, fsyncIntervalMs: number): Promise<DiskQueue> {
+  return DiskQueue.open({ dir, maxBytes: 64 * 1024 * 1024, fsyncIntervalMs, logger: captureLogger().logger, onDrop: () => assert.fail('nothing may be dropped') });
+}
+
+describe('remote-write fsync policy (--remote-write.fsync-interval, the power-loss bound)', () => {
+  it('at 0, every append is fsynced before append() resolves: exactly one sync per append, covering it', async (t) => {
+    const dir = tempDir();
+    const syncs = await recordSegmentSyncs(t, dir, { delayMs: 20 });
+    const queue = await openQueue(dir, 0);
+    // As the pipeline does: each tick is handed to the appender without waiting for the previous one.
+    const ends: number[] = [];
+    let end = SEGMENT_MAGIC.byteLength;
+    const atResolve: { tick: number; syncsDone: number; syncedBytes: number }[] = [];
+    const appends = Array.from({ length: 10 }, (_, i) => {
+      const body = encodeCompressed(tick(i, 2));
+      end += frameRecord(body).byteLength;
+      ends.push(end);
+      return queue.append(body).then(() => atResolve.push({ tick: i, syncsDone: syncs.done.length, syncedBytes: syncs.done.at(-1)?.syncedBytes ?? 0 }));
+    });
+    await Promise.all(appends);
+    assert.deepEqual(atResolve, ends.map((bytes, i) => ({ tick: i, syncsDone: i + 1, syncedBytes: bytes })), 'append n resolves after the n-th sync, which covers its record');
+    assert.deepEqual(syncs.started.map((call) => call.syncedBytes), ends, 'no sync other than one per append');
+    assert.equal(new Set(syncs.started.map((call) => call.file)).size, 1);
+    await queue.close();
+    assert.equal(syncs.done.length, 11, 'close syncs once more');
+    assert.equal(syncs.done.at(-1)!.syncedBytes, end);
+  });
+
+  it('at 0, the pipeline sends a tick only after its sync has completed', async (t) => {
+    const queueDir = tempDir();
+    const syncs = await recordSegmentSyncs(t, queueDir, { delayMs: 50 });
+    const sentAfterSyncs: { ticks: number[]; syncsDone: number }[] = [];
+    const receiver = new TestReceiver((request) => {
+      sentAfterSyncs.push({ ticks: ticksIn(request.body), syncsDone: syncs.done.length });
+      return { status: 204 };
+    });
     await receiver.start();
-    const pipeline = await startPipeline({ urls: [receiver.url], fsyncIntervalMs: 0 });
+    const pipeline = await startPipeline({ urls: [receiver.url], queueDir, fsyncIntervalMs: 0 });
     try {
       for (let t = 0; t < 5; t++) pipeline.remoteWrite.write(tick(t, 2));
       await pipeline.remoteWrite.whenAppended();
@@ -270,6 +385,71 @@ describe('remote-write fsync policy', () => {
       await receiver.stop();
     }
     assert.deepEqual(ticksReceived(receiver), [0, 1, 2, 3, 4]);
+    for (const { ticks, syncsDone } of sentAfterSyncs) {
+      assert.ok(syncsDone >= Math.max(...ticks) + 1, `a request with ticks ${ticks.join(',')} was sent after only ${syncsDone} syncs`);
+    }
+    assert.equal(syncs.done.length, 6, 'one sync per tick, and one at stop');
+  });
+
+  it('at 1s, syncs exactly once per second while appends go on, each covering everything appended before it (fake clock, real syncs)', async (t) => {
+    const dir = tempDir();
+    let now = 0;
+    const syncs = await recordSegmentSyncs(t, dir, { now: () => now });
+    const queue = await openQueue(dir, 1000);
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const ends: number[] = [];
+    let end = SEGMENT_MAGIC.byteLength;
+    for (let i = 0; i < 30; i++) {
+      // appends at 0, 100, ..., 2900 ms; an awaited append also waits for a sync queued before it
+      const body = encodeCompressed(tick(i, 2));
+      await queue.append(body);
+      end += frameRecord(body).byteLength;
+      ends.push(end);
+      now += 100;
+      t.mock.timers.tick(100);
+    }
+    await queue.close(); // runs after the sync the timer queued at 3000 ms, then syncs once more
+    assert.deepEqual(
+      syncs.done.map((call) => [call.startedAt, call.syncedBytes]),
+      [[1000, ends[9]], [2000, ends[19]], [3000, ends[29]], [3000, ends[29]]],
+      'one sync per second (the first a second after the first append), each covering every append before it; then the one at close',
+    );
+  });
+
+  it('at 1s, in real time: no appended byte waits more than about a second for its sync, and syncs come at least once a second', async (t) => {
+    const dir = tempDir();
+    const syncs = await recordSegmentSyncs(t, dir);
+    const queue = await openQueue(dir, 1000);
+    // Timer and scheduling delays on a loaded machine; the design itself allows the interval plus
+    // the time from one sync to the next append (100 ms here) between two syncs.
+    const slackMs = 250;
+    const appended: { calledAt: number; appendedAt: number; end: number }[] = [];
+    const pending: Promise<void>[] = [];
+    let end = SEGMENT_MAGIC.byteLength;
+    for (let i = 0; i < 35; i++) {
+      const body = encodeCompressed(tick(i, 2));
+      end += frameRecord(body).byteLength;
+      const record = { calledAt: performance.now(), appendedAt: Number.NaN, end };
+      appended.push(record);
+      pending.push(queue.append(body).then(() => void (record.appendedAt = performance.now())));
+      await sleep(100);
+    }
+    await Promise.all(pending);
+    await sleep(1000 + slackMs); // the last appends' sync
+    const timed = syncs.done.slice();
+    await queue.close();
+    assert.equal(syncs.done.length, timed.length + 1, 'close syncs once more');
+
+    assert.ok(timed[0]!.startedAt >= appended[0]!.calledAt + 1000 - 1, `the first sync waits for the interval (came ${(timed[0]!.startedAt - appended[0]!.calledAt).toFixed(0)} ms after the first append)`);
+    for (const record of appended) {
+      const sync = timed.find((call) => call.syncedBytes >= record.end && call.startedAt >= record.appendedAt);
+      assert.ok(sync, `the record ending at byte ${record.end} was synced`);
+      const waited = sync.startedAt - record.appendedAt;
+      assert.ok(waited <= 1000 + slackMs, `the record ending at byte ${record.end} waited ${waited.toFixed(0)} ms for its sync`);
+    }
+    const gaps = timed.slice(1).map((call, i) => call.startedAt - timed[i]!.startedAt);
+    assert.ok(gaps.length >= 3, `${timed.length} syncs during 3.5 s of appends`);
+    for (const gap of gaps) assert.ok(gap <= 1000 + 100 + slackMs, `syncs ${gaps.map((g) => g.toFixed(0)).join(', ')} ms apart`);
   });
 });
 

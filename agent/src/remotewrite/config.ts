@@ -30,8 +30,14 @@ export interface RemoteWriteConfig {
   userAgent: string;
 }
 
+/**
+ * Defaults of a RemoteWriteConfig built without flags (withDefaults). The flag table states the
+ * same values in text form: --remote-write.max-queue-bytes=1GiB (src/config/flags.ts) and
+ * --remote-write.fsync-interval=1s (flags.ts); test/remotewrite-queue.test.ts asserts that the
+ * parsed flag defaults equal these.
+ */
 export const REMOTE_WRITE_DEFAULTS = {
-  maxQueueBytes: 512 * 1024 * 1024,
+  maxQueueBytes: 1024 * 1024 * 1024,
   maxSamplesPerRequest: 10_000,
   catchUpSamplesPerSecond: 50_000,
   fsyncIntervalMs: 1000,
