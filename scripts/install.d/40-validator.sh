@@ -16,5 +16,6 @@ if GOFLAGS=-mod=mod go install "github.com/grafana/plugin-validator/pkg/cmd/plug
 else
   echo "NOTE: could not install plugincheck2 $VERSION from the Go module proxy:"
   sed 's/^/  /' /tmp/plugincheck2-install.log | head -5
-  echo "50-build-validate.sh will run the repository's own packaging checks only (the validator's npm wrapper needs the internet)."
+  echo "50-build-validate.sh will run the repository's own packaging checks only (the validator's npm wrapper needs the internet);"
+  echo "docs/packaging.md lists the validator rules those checks cover and how to run the real validator elsewhere."
 fi
