@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -152,8 +153,11 @@ func TestDaemonSetSecurityContext(t *testing.T) {
 			if pod.HostPID != podInterfaces {
 				t.Errorf("hostPID = %v, want %v (only when podInterfaces.enabled)", pod.HostPID, podInterfaces)
 			}
-			if pod.HostNetwork || pod.HostIPC {
-				t.Errorf("hostNetwork/hostIPC must stay off (hostNetwork=%v hostIPC=%v)", pod.HostNetwork, pod.HostIPC)
+			if wantHostNet := r.value("hostNetwork") != false; pod.HostNetwork != wantHostNet {
+				t.Errorf("hostNetwork = %v, want %v (the hostNetwork value, default true)", pod.HostNetwork, wantHostNet)
+			}
+			if pod.HostIPC {
+				t.Error("hostIPC must stay off")
 			}
 			psc := pod.SecurityContext
 			if psc == nil || psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
@@ -382,6 +386,102 @@ func TestServiceAndScrapeObjects(t *testing.T) {
 	}
 }
 
+// The agent reads /host/proc/net/dev, a link to self/net: the network namespace of the reading
+// process. Only with hostNetwork are its NIC counters the node's (the ones /host/sys/class/net
+// describes), so hostNetwork is the default, with the cluster DNS kept.
+func TestHostNetwork(t *testing.T) {
+	cases := map[string]struct {
+		set       []string
+		hostNet   bool
+		dnsPolicy corev1.DNSPolicy
+	}{
+		"default": {nil, true, corev1.DNSClusterFirstWithHostNet},
+		"true":    {[]string{"hostNetwork=true"}, true, corev1.DNSClusterFirstWithHostNet},
+		"false":   {[]string{"hostNetwork=false"}, false, ""},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := renderSet(t, name, "", tc.set...)
+			pod := only[*appsv1.DaemonSet](t, r, "DaemonSet").Spec.Template.Spec
+			if pod.HostNetwork != tc.hostNet || pod.DNSPolicy != tc.dnsPolicy {
+				t.Errorf("hostNetwork=%v dnsPolicy=%q, want hostNetwork=%v dnsPolicy=%q", pod.HostNetwork, pod.DNSPolicy, tc.hostNet, tc.dnsPolicy)
+			}
+			notes := renderNotes(t, append([]string{"cluster=test"}, tc.set...)...)
+			const warning = "WARNING: hostNetwork is false, so the agent runs in its pod's own network namespace."
+			if got := strings.Contains(notes, warning); got != !tc.hostNet {
+				t.Errorf("NOTES contains the hostNetwork warning = %v, want %v:\n%s", got, !tc.hostNet, notes)
+			}
+			const nodePort = "it also answers on\n   http://<node IP>:9105/metrics"
+			if got := strings.Contains(notes, nodePort); got != tc.hostNet {
+				t.Errorf("NOTES says the agent answers on the node's port 9105 = %v, want %v:\n%s", got, tc.hostNet, notes)
+			}
+		})
+	}
+	readme, err := os.ReadFile(filepath.Join(chartDir(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"| `hostNetwork` | `true` |",
+		"### Host network",
+		"With `hostNetwork: false` the two disagree",
+		"NetworkPolicies do not apply to host-network pods",
+	} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("chart README.md does not say %q", want)
+		}
+	}
+}
+
+// One port for the agent everywhere: its listen address, the container port (and, with
+// hostNetwork, the hostPort), the probes, the Service and the scrape objects.
+func TestAgentPortIsConsistent(t *testing.T) {
+	type variant struct {
+		file    string
+		set     []string
+		port    int32
+		hostNet bool
+	}
+	variants := map[string]variant{}
+	for name, file := range valueSets(t) {
+		variants[name] = variant{file, nil, 9105, true}
+	}
+	variants["default port=19105"] = variant{"", []string{"service.port=19105"}, 19105, true}
+	variants["hostNetwork=false port=19105"] = variant{"", []string{"hostNetwork=false", "service.port=19105"}, 19105, false}
+	for name, v := range variants {
+		t.Run(name, func(t *testing.T) {
+			r := renderSet(t, name, v.file, v.set...)
+			if v.file != "" {
+				v.hostNet = r.value("hostNetwork") != false
+			}
+			cfg := map[string]any{}
+			if err := sigsyaml.Unmarshal([]byte(only[*corev1.ConfigMap](t, r, "ConfigMap").Data["config.yaml"]), &cfg); err != nil {
+				t.Fatal(err)
+			}
+			if want := fmt.Sprintf(":%d", v.port); cfg["web.listen-address"] != want {
+				t.Errorf("config web.listen-address = %v, want %s", cfg["web.listen-address"], want)
+			}
+			c := only[*appsv1.DaemonSet](t, r, "DaemonSet").Spec.Template.Spec.Containers[0]
+			wantHostPort := int32(0)
+			if v.hostNet {
+				wantHostPort = v.port
+			}
+			if len(c.Ports) != 1 || c.Ports[0].Name != "metrics" || c.Ports[0].ContainerPort != v.port || c.Ports[0].HostPort != wantHostPort {
+				t.Errorf("container ports %+v, want one named metrics with containerPort %d and hostPort %d", c.Ports, v.port, wantHostPort)
+			}
+			for probeName, probe := range map[string]*corev1.Probe{"liveness": c.LivenessProbe, "readiness": c.ReadinessProbe} {
+				if probe == nil || probe.HTTPGet == nil || probe.HTTPGet.Port.String() != "metrics" {
+					t.Errorf("%s probe must be an HTTP GET on port metrics: %+v", probeName, probe)
+				}
+			}
+			svc := only[*corev1.Service](t, r, "Service")
+			if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != v.port || svc.Spec.Ports[0].TargetPort.String() != "metrics" {
+				t.Errorf("Service ports %+v, want port %d with targetPort metrics", svc.Spec.Ports, v.port)
+			}
+		})
+	}
+}
+
 // values.schema.json turns bad values into clear errors before anything reaches a cluster.
 func TestSchemaRejectsBadValues(t *testing.T) {
 	cases := map[string]struct {
@@ -394,6 +494,7 @@ func TestSchemaRejectsBadValues(t *testing.T) {
 		"unknown key":        {[]string{"remotewrite.urls[0]=http://vm:8428/api/v1/write"}, "remotewrite"},
 		"no url":             {[]string{"remoteWrite.urls=null"}, "remoteWrite.urls"},
 		"bad cluster":        {[]string{"cluster=my cluster"}, "cluster"},
+		"hostNetwork string": {[]string{"hostNetwork=yes"}, "/hostNetwork"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

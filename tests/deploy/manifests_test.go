@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -109,6 +110,29 @@ func render(t *testing.T, valuesFile string, set ...string) (string, error) {
 	return run(repoRoot(t), helm(t), args...)
 }
 
+// renderNotes returns the release notes (templates/NOTES.txt), which helm template does not
+// render: helm install --dry-run=client renders them without a cluster (KUBECONFIG points nowhere
+// so that a developer's cluster is never contacted).
+func renderNotes(t *testing.T, set ...string) string {
+	t.Helper()
+	args := []string{"install", "hifreq", chartDir(t), "--namespace", "hifreq", "--dry-run=client"}
+	for _, s := range set {
+		args = append(args, "--set", s)
+	}
+	cmd := exec.Command(helm(t), args...)
+	cmd.Dir = repoRoot(t)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+filepath.Join(t.TempDir(), "no-kubeconfig"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("helm install --dry-run=client --set %v failed: %v\n%s", set, err, out)
+	}
+	_, notes, ok := strings.Cut(string(out), "\nNOTES:\n")
+	if !ok {
+		t.Fatalf("helm install --dry-run=client --set %v printed no NOTES:\n%s", set, out)
+	}
+	return notes
+}
+
 // decodeAll splits a multi-document stream and decodes each document strictly (unknown or
 // duplicate fields are errors) into the API type of its apiVersion/kind.
 func decodeAll(t *testing.T, stream string) []manifest {
@@ -165,9 +189,10 @@ func stripComments(doc []byte) []byte {
 	return b.Bytes()
 }
 
-func renderSet(t *testing.T, name, file string) rendered {
+// renderSet renders a values file ("" = defaults) plus extra --set flags; value() sees only the file.
+func renderSet(t *testing.T, name, file string, set ...string) rendered {
 	t.Helper()
-	out, err := render(t, file)
+	out, err := render(t, file, set...)
 	if err != nil {
 		t.Fatalf("helm template with %s values failed: %v\n%s", name, err, out)
 	}
