@@ -1,6 +1,8 @@
 package plugin
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"log"
 	"net/http"
@@ -152,18 +154,86 @@ func TestTLSSkipVerifyAndBearerToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := "cannot reach VictoriaMetrics at " + front.srv.URL + "/api/v1/series: tls: failed to verify certificate: x509: certificate signed by unknown authority; check the datasource URL and that VictoriaMetrics is running"
+		want := "cannot reach VictoriaMetrics at " + front.srv.URL + "/api/v1/series: tls: failed to verify certificate: x509: certificate signed by unknown authority; " + unknownCAAdvice
 		if res.Status.String() != "ERROR" || res.Message != want {
 			t.Fatalf("got %s %q\nwant ERROR %q", res.Status, res.Message, want)
 		}
 		resp := runQueries(t, p, pc, testQuery{ref: "A", from: base.Add(10 * time.Second), to: base.Add(20 * time.Second),
 			json: jq("queryType", "metricsql", "cluster", "alpha", "expr", "sum(hifreq_agent_build_info)")})
-		wantQ := "cannot reach VictoriaMetrics at " + front.srv.URL + "/api/v1/query_range: tls: failed to verify certificate: x509: certificate signed by unknown authority; check the datasource URL and that VictoriaMetrics is running"
+		wantQ := "cannot reach VictoriaMetrics at " + front.srv.URL + "/api/v1/query_range: tls: failed to verify certificate: x509: certificate signed by unknown authority; " + unknownCAAdvice
 		if e := resp.Responses["A"].Error; e == nil || e.Error() != wantQ {
 			t.Fatalf("query: got %v\nwant %s", e, wantQ)
 		}
 		if seen := front.requests(); len(seen) != 0 {
 			t.Fatalf("the token must not reach a server whose certificate failed verification; it saw %q", seen)
+		}
+	})
+}
+
+// The advice that ends the error of a certificate the Grafana server does not trust.
+const unknownCAAdvice = `the server's certificate is not signed by a certificate authority the Grafana server trusts: ` +
+	`add that CA certificate to the trusted CAs of the machine or container running Grafana (the datasource uses the system's trust store), ` +
+	`or, for a test setup only, turn on "Skip TLS certificate verification" in the datasource settings`
+
+// A certificate problem means the URL reached a running server: the error says what to do about
+// the certificate (never "check the datasource URL and that VictoriaMetrics is running") and
+// keeps the URL. The errors are real TLS handshake failures against httptest's certificate
+// (valid for 127.0.0.1, ::1, example.com and *.example.com until 2084-01-29 16:00 UTC).
+func TestTLSCertificateErrorsSayWhatToDo(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	defer srv.Close()
+	trusted := x509.NewCertPool()
+	trusted.AddCert(srv.Certificate())
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	const skip = `or, for a test setup only, turn on "Skip TLS certificate verification" in the datasource settings`
+	cases := map[string]struct {
+		tls  *tls.Config
+		url  string
+		want string
+	}{
+		"unknown authority": {
+			&tls.Config{}, srv.URL + "/api/v1/series",
+			"x509: certificate signed by unknown authority; " + unknownCAAdvice,
+		},
+		"host name mismatch": {
+			&tls.Config{RootCAs: trusted}, "https://localhost:" + port + "/api/v1/series",
+			"x509: certificate is valid for example.com, *.example.com, not localhost; the server's certificate is not issued for the host in the datasource URL: " +
+				"put a host name the certificate names into the URL, or reissue the certificate for this host, " + skip,
+		},
+		"expired": {
+			&tls.Config{RootCAs: trusted, Time: func() time.Time { return time.Date(2100, 1, 2, 3, 4, 5, 0, time.UTC) }}, srv.URL + "/api/v1/series",
+			"x509: certificate has expired or is not yet valid: current time 2100-01-02T03:04:05Z is after 2084-01-29T16:00:00Z; " +
+				"renew the server's certificate (if it is not yet valid, check the clock of the Grafana server), " + skip,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			client := &http.Client{Transport: &http.Transport{TLSClientConfig: tc.tls}}
+			resp, err := client.Get(tc.url)
+			if err == nil {
+				resp.Body.Close()
+				t.Fatalf("GET %s succeeded; want a certificate error", tc.url)
+			}
+			got := transportError(tc.url, time.Minute, err).Error()
+			want := "cannot reach VictoriaMetrics at " + tc.url + ": tls: failed to verify certificate: " + tc.want
+			if got != want {
+				t.Errorf("got  %q\nwant %q", got, want)
+			}
+		})
+	}
+	t.Run("not a certificate problem: check the URL", func(t *testing.T) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+		u := srv.URL + "/api/v1/series"
+		srv.Close()
+		_, err := http.Get(u)
+		if err == nil {
+			t.Fatalf("GET %s of a closed server succeeded", u)
+		}
+		got := transportError(u, time.Minute, err).Error()
+		if !strings.HasPrefix(got, "cannot reach VictoriaMetrics at "+u+": ") ||
+			!strings.HasSuffix(got, "; check the datasource URL and that VictoriaMetrics is running") {
+			t.Errorf("got %q, want the URL and the advice to check the URL and that VictoriaMetrics is running", got)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -126,7 +127,36 @@ func transportError(u string, timeout time.Duration, err error) error {
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
 		return fmt.Errorf("VictoriaMetrics at %s did not answer within %s: narrow the time range or raise the datasource timeout", u, timeout)
 	}
+	if advice := certificateAdvice(err); advice != "" {
+		return fmt.Errorf("cannot reach VictoriaMetrics at %s: %v; %s", u, unwrapURLError(err), advice)
+	}
 	return fmt.Errorf("cannot reach VictoriaMetrics at %s: %v; check the datasource URL and that VictoriaMetrics is running", u, unwrapURLError(err))
+}
+
+// skipVerifyHint names the datasource switch (ConfigEditor's label) for setups that cannot fix
+// the certificate.
+const skipVerifyHint = `or, for a test setup only, turn on "Skip TLS certificate verification" in the datasource settings`
+
+// certificateAdvice says what to do when the server's certificate failed verification ("" when
+// err is no certificate problem): the server is running and the URL reaches it, so "check the
+// URL" would send people the wrong way. The datasource has no CA certificate field: Go verifies
+// against the trust store of the system running Grafana.
+func certificateAdvice(err error) string {
+	var unknownCA x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &unknownCA):
+		return "the server's certificate is not signed by a certificate authority the Grafana server trusts: add that CA certificate to the trusted CAs of the machine or container running Grafana (the datasource uses the system's trust store), " + skipVerifyHint
+	case errors.As(err, &hostname):
+		return "the server's certificate is not issued for the host in the datasource URL: put a host name the certificate names into the URL, or reissue the certificate for this host, " + skipVerifyHint
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		return "renew the server's certificate (if it is not yet valid, check the clock of the Grafana server), " + skipVerifyHint
+	case errors.As(err, &invalid) || errors.As(err, &verify):
+		return "the server's certificate failed verification: fix the certificate of VictoriaMetrics (or of the proxy in front of it), " + skipVerifyHint
+	}
+	return ""
 }
 
 func unwrapURLError(err error) error {
