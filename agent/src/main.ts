@@ -4,7 +4,7 @@
 // V8 only takes it at start-up, so it cannot be set from here: the Dockerfile passes it).
 import v8 from 'node:v8';
 import pino from 'pino';
-import { Registry } from 'prom-client';
+import { Registry } from './metrics/promclient.ts';
 import { FlagError, allFlags, helpText, parseFlags, type FlagValues } from './config/flags.ts';
 import { Agent } from './agent.ts';
 import { AGENT_VERSION } from './metrics/self.ts';
@@ -31,11 +31,17 @@ async function loadRemoteWrite(flags: FlagValues, logger: pino.Logger, registry:
   return mod.createRemoteWrite(flags, { logger, registry });
 }
 
-// The agent's live heap is small (about 12 MB) but it allocates every second; V8's default heap
-// growth lets garbage pile up to twice that before a full collection. A fixed growth factor of
-// 1.1 (read by V8 at every collection, so it can be set here) keeps the heap close to the live set.
-// HIFREQ_V8_FLAGS replaces it (e.g. "" to keep V8's defaults).
-v8.setFlagsFromString(process.env.HIFREQ_V8_FLAGS ?? '--heap-growing-percent=10');
+// The agent's live heap is small (about 7 MB) but it allocates every second, and V8's defaults
+// suit a browser tab, not a process that repeats the same one-second job forever:
+// - A fixed heap growth factor of 1.1 (V8's default lets garbage pile up to twice the live set
+//   before a full collection) keeps the heap close to the live set.
+// - No allocation-site pretenuring: a tick's samples are all alive when a young collection runs in
+//   the middle of the tick, so V8 judged their allocation sites long-lived and allocated every later
+//   sample straight in the old generation, where ~200 kB/s of dead samples piled up until the next
+//   full collection (+4-5 MB peak RSS, measured in agent/README.md "Benchmark").
+// Both are read by V8 at run time, so they can be set here. HIFREQ_V8_FLAGS replaces them (e.g. ""
+// to keep V8's defaults).
+v8.setFlagsFromString(process.env.HIFREQ_V8_FLAGS ?? '--heap-growing-percent=10 --no-allocation-site-pretenuring');
 
 async function main(argv: string[]): Promise<number> {
   let flags: FlagValues;

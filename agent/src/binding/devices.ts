@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CollectorPaths } from '../collectors/collector.ts';
 import { listDir, readTextOrUndefined } from '../collectors/fsread.ts';
-import { parseNetDev } from '../collectors/netdevparse.ts';
+import { netDevInterfaces } from '../collectors/netdevparse.ts';
 
 export class NodeDevices {
   constructor(private readonly paths: CollectorPaths) {}
@@ -20,7 +20,7 @@ export class NodeDevices {
 
   interfaces(): string[] {
     const text = readTextOrUndefined(join(this.paths.procfs, 'net/dev'));
-    return text === undefined ? [] : parseNetDev(text).map((l) => l.device);
+    return text === undefined ? [] : netDevInterfaces(text);
   }
 
   /** Netdevs of an RDMA device (e.g. the RoCE interface or IPoIB ib0 of mlx5_0). */

@@ -13,7 +13,8 @@ let buffer = Buffer.allocUnsafe(64 * 1024);
 const cached = new Map<string, number>();
 const MAX_CACHED_FDS = 768;
 
-function readFd(fd: number, single: boolean): string {
+/** Reads the whole file into `buffer` (growing it as needed); returns the length read. */
+function readFd(fd: number, single: boolean): number {
   let length = 0;
   for (;;) {
     if (length === buffer.length) {
@@ -27,14 +28,11 @@ function readFd(fd: number, single: boolean): string {
     // A sysfs attribute (at most a page) comes whole from the first read.
     if (single && length < buffer.length) break;
   }
-  return buffer.toString('latin1', 0, length);
+  return length;
 }
 
-/**
- * Reads a file that is read again and again through a cached descriptor (pread at offset 0).
- * `single`: the file is a sysfs attribute, complete after one read. Throws the fs error.
- */
-export function readCached(path: string, single = false): string {
+/** Reads a file through its cached descriptor into `buffer`; returns the length. Throws the fs error. */
+function readCachedInto(path: string, single: boolean): number {
   let fd = cached.get(path);
   if (fd !== undefined) {
     try {
@@ -57,13 +55,54 @@ export function readCached(path: string, single = false): string {
     }
   }
   try {
-    const text = readFd(fd, single);
+    const length = readFd(fd, single);
     cached.set(path, fd);
-    return text;
+    return length;
   } catch (err) {
     closeSync(fd);
     throw err;
   }
+}
+
+/**
+ * Reads a file that is read again and again through a cached descriptor (pread at offset 0).
+ * `single`: the file is a sysfs attribute, complete after one read. Throws the fs error.
+ */
+export function readCached(path: string, single = false): string {
+  return buffer.toString('latin1', 0, readCachedInto(path, single));
+}
+
+/** What readCachedCounter returns for an attribute that reads "N/A ..." (e.g. an IB port without PMA). */
+export const NOT_AVAILABLE = -1;
+
+function isSpaceByte(c: number): boolean {
+  return c === 32 || c === 10 || c === 9 || c === 13;
+}
+
+/**
+ * Reads a sysfs counter attribute through its cached descriptor and parses the decimal integer
+ * straight from the read buffer, without making a string (hundreds of these are read every
+ * second). Returns undefined when the file cannot be read, NOT_AVAILABLE for "N/A...", and NaN
+ * for any other content that is not a non-negative integer (read it with readCached to report it).
+ */
+export function readCachedCounter(path: string): number | undefined {
+  let length: number;
+  try {
+    length = readCachedInto(path, true);
+  } catch {
+    return undefined;
+  }
+  let i = 0;
+  while (i < length && isSpaceByte(buffer[i])) i++;
+  if (length - i >= 3 && buffer[i] === 78 && buffer[i + 1] === 47 && buffer[i + 2] === 65) return NOT_AVAILABLE; // "N/A"
+  const start = i;
+  let value = 0;
+  while (i < length && buffer[i] >= 48 && buffer[i] <= 57) value = value * 10 + (buffer[i++] - 48);
+  const digits = i - start;
+  while (i < length && isSpaceByte(buffer[i])) i++;
+  if (digits === 0 || i !== length) return NaN;
+  // Up to 15 digits accumulate exactly; longer counters round the way Number() rounds them.
+  return digits <= 15 ? value : Number(buffer.toString('latin1', start, start + digits));
 }
 
 export function readCachedOrUndefined(path: string, single = false): string | undefined {
@@ -93,7 +132,7 @@ export function dropCachedUnder(dir: string): void {
 export function readText(path: string): string {
   const fd = openSync(path, 'r');
   try {
-    return readFd(fd, false);
+    return buffer.toString('latin1', 0, readFd(fd, false));
   } finally {
     closeSync(fd);
   }
@@ -122,10 +161,4 @@ export function readLinkOrUndefined(path: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Parses a non-negative decimal integer as the kernel prints it; undefined for anything else. */
-export function parseCounter(text: string): number | undefined {
-  const t = text.trim();
-  return /^\d+$/.test(t) ? Number(t) : undefined;
 }

@@ -4,7 +4,7 @@
 // data counter wraps in about 0.34 s at 400 Gb/s.
 import { join } from 'node:path';
 import type { Collector, CollectorPaths, SampleOut } from './collector.ts';
-import { dropCachedUnder, listDir, parseCounter, readCachedOrUndefined, readLinkOrUndefined } from './fsread.ts';
+import { NOT_AVAILABLE, dropCachedUnder, listDir, readCachedCounter, readCachedOrUndefined, readLinkOrUndefined } from './fsread.ts';
 
 /** counters/<file> → metric name, and whether it counts 4-byte words. */
 const PORT_COUNTERS: Record<string, [string, boolean]> = {
@@ -170,16 +170,15 @@ export class InfinibandCollector implements Collector {
   }
 
   private readCounter(device: string, port: string, extra: { port: string }, metric: string, path: string, factor: number, out: SampleOut): void {
-    const text = readCachedOrUndefined(path, true);
+    const value = readCachedCounter(path);
     const ts = Date.now();
-    if (text === undefined) {
+    if (value === undefined) {
       out.error(device, `cannot read ${path}`);
       return;
     }
-    if (text.startsWith('N/A')) return; // "N/A (no PMA)": the port has no performance management agent.
-    const value = parseCounter(text);
-    if (value === undefined) {
-      out.error(device, `malformed counter in ${path}: ${JSON.stringify(text.trim().slice(0, 60))}`);
+    if (value === NOT_AVAILABLE) return; // "N/A (no PMA)": the port has no performance management agent.
+    if (Number.isNaN(value)) {
+      out.error(device, `malformed counter in ${path}: ${JSON.stringify((readCachedOrUndefined(path, true) ?? '').trim().slice(0, 60))}`);
       return;
     }
     out.add(device, metric, port, extra, value * factor, ts);

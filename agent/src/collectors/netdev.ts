@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Collector, CollectorPaths, SampleOut } from './collector.ts';
-import { parseCounter, readCached, readCachedOrUndefined } from './fsread.ts';
-import { RX_BYTES, RX_DROP, RX_ERRS, RX_PACKETS, TX_BYTES, TX_DROP, TX_ERRS, TX_PACKETS, parseNetDev } from './netdevparse.ts';
+import { readCached, readCachedCounter, readCachedOrUndefined } from './fsread.ts';
+import { RX_BYTES, RX_DROP, RX_ERRS, RX_PACKETS, TX_BYTES, TX_DROP, TX_ERRS, TX_PACKETS, forEachNetDevLine, netDevInterfaces } from './netdevparse.ts';
 
 const COUNTERS: ReadonlyArray<[string, number]> = [
   ['node_network_receive_bytes_total', RX_BYTES],
@@ -36,7 +36,7 @@ export class NetDevCollector implements Collector {
 
   discover(): string[] {
     this.sysfs.clear();
-    return parseNetDev(readCached(this.devFile)).map((l) => l.device);
+    return netDevInterfaces(readCached(this.devFile));
   }
 
   private sysfsFiles(device: string): SysfsFiles {
@@ -55,16 +55,16 @@ export class NetDevCollector implements Collector {
     const ts = Date.now();
     const wanted = new Set(devices);
     const seen = new Set<string>();
-    for (const line of parseNetDev(text)) {
-      if (!wanted.has(line.device)) continue;
-      seen.add(line.device);
-      if (!line.fields) {
-        out.error(line.device, `malformed line in ${this.devFile}: ${JSON.stringify(line.raw.trim().slice(0, 120))}`);
-        continue;
+    forEachNetDevLine(text, (device, fields, start, end) => {
+      if (!wanted.has(device)) return;
+      seen.add(device);
+      if (!fields) {
+        out.error(device, `malformed line in ${this.devFile}: ${JSON.stringify(text.slice(start, end).trim().slice(0, 120))}`);
+        return;
       }
-      for (const [name, index] of COUNTERS) out.add(line.device, name, '', undefined, line.fields[index], ts);
-      this.collectSysfs(line.device, out);
-    }
+      for (const [name, index] of COUNTERS) out.add(device, name, '', undefined, fields[index], ts);
+      this.collectSysfs(device, out);
+    });
     for (const device of devices) {
       if (!seen.has(device)) out.error(device, `interface ${device} not found in ${this.devFile}`);
     }
@@ -75,12 +75,10 @@ export class NetDevCollector implements Collector {
     const operstate = files.operstate === undefined ? undefined : readCachedOrUndefined(files.operstate, true);
     const ts = Date.now();
     if (operstate !== undefined) out.add(device, 'node_network_up', '', undefined, operstate.trim() === 'up' ? 1 : 0, ts);
-    const speed = files.speed === undefined ? undefined : readCachedOrUndefined(files.speed, true);
     // A down link reports -1 or fails with EINVAL: no speed then.
-    const mbps = speed === undefined ? undefined : parseCounter(speed);
-    if (mbps !== undefined) out.add(device, 'node_network_speed_bytes', '', undefined, (mbps * 1e6) / 8, ts);
-    const changes = files.carrierChanges === undefined ? undefined : readCachedOrUndefined(files.carrierChanges, true);
-    const n = changes === undefined ? undefined : parseCounter(changes);
-    if (n !== undefined) out.add(device, 'node_network_carrier_changes_total', '', undefined, n, ts);
+    const mbps = files.speed === undefined ? undefined : readCachedCounter(files.speed);
+    if (mbps !== undefined && mbps >= 0) out.add(device, 'node_network_speed_bytes', '', undefined, (mbps * 1e6) / 8, ts);
+    const n = files.carrierChanges === undefined ? undefined : readCachedCounter(files.carrierChanges);
+    if (n !== undefined && n >= 0) out.add(device, 'node_network_carrier_changes_total', '', undefined, n, ts);
   }
 }

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { Collector, CollectorPaths, SampleOut } from './collector.ts';
 import { readText } from './fsread.ts';
-import { RX_BYTES, RX_DROP, RX_ERRS, RX_PACKETS, TX_BYTES, TX_DROP, TX_ERRS, TX_PACKETS, parseNetDev } from './netdevparse.ts';
+import { RX_BYTES, RX_DROP, RX_ERRS, RX_PACKETS, TX_BYTES, TX_DROP, TX_ERRS, TX_PACKETS, forEachNetDevLine } from './netdevparse.ts';
 
 const COUNTERS: ReadonlyArray<[string, number]> = [
   ['container_network_receive_bytes_total', RX_BYTES],
@@ -51,14 +51,15 @@ export class PodNetDevCollector implements Collector {
         continue;
       }
       const ts = Date.now();
-      for (const line of parseNetDev(text)) {
-        if (line.device === 'lo') continue;
-        if (!line.fields) {
-          out.error(podKey, `malformed line in ${file}: ${JSON.stringify(line.raw.trim().slice(0, 120))}`);
-          continue;
+      forEachNetDevLine(text, (device, fields, start, end) => {
+        if (device === 'lo') return;
+        if (!fields) {
+          out.error(podKey, `malformed line in ${file}: ${JSON.stringify(text.slice(start, end).trim().slice(0, 120))}`);
+          return;
         }
-        for (const [name, index] of COUNTERS) out.add(podKey, name, line.device, { interface: line.device }, line.fields[index], ts);
-      }
+        const extra = { interface: device };
+        for (const [name, index] of COUNTERS) out.add(podKey, name, device, extra, fields[index], ts);
+      });
     }
   }
 }

@@ -4,7 +4,7 @@
 // A node-wide collector that reads at most once per --interval.default period, at its boundary: the
 // scheduler moves node-wide targets to the high interval while high-frequency pods are on the
 // node, but the agent's own figures stay at the default cadence.
-import type { Registry } from 'prom-client';
+import type { Registry } from '../metrics/promclient.ts';
 import type { Labels, Sample } from '../types.ts';
 import { NODE, type Collector, type SampleOut } from './collector.ts';
 

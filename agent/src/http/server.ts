@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import type { Registry } from '../metrics/promclient.ts';
 import type { MetricsCache } from './metricsCache.ts';
 
 export interface HttpDeps {

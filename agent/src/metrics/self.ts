@@ -1,5 +1,5 @@
 // The agent's own metrics (hifreq_agent_*), exposed on /metrics through prom-client.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, registerProcessMetrics } from './promclient.ts';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -18,7 +18,7 @@ export interface SelfMetrics {
 }
 
 export function createSelfMetrics(registry = new Registry()): SelfMetrics {
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 });
+  registerProcessMetrics(registry);
   new Gauge({
     name: 'hifreq_agent_build_info',
     help: 'Build information of the agent (value 1).',

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import type { Registry } from '../metrics/promclient.ts';
 import type { Sample, SampleSink } from '../types.ts';
 import { redactUrl, validateConfig, type RemoteWriteConfig } from './config.ts';
 import { DiskQueue } from './disk-queue.ts';

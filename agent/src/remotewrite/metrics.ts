@@ -1,5 +1,5 @@
 // Self-metrics of the remote-write pipeline (hifreq_agent_remote_write_*), one label set per URL.
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from '../metrics/promclient.ts';
 
 export interface QueueGaugeSource {
   url: string;
