@@ -1,7 +1,8 @@
 // One remote-write HTTP POST: headers, auth, TLS, and a classification of the answer.
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { RemoteWriteConfig } from './config.ts';
 
 export type SendOutcome =
@@ -12,6 +13,9 @@ export type SendOutcome =
   | { kind: 'reject'; status: number; message: string };
 
 const MAX_ERROR_BODY_BYTES = 1024;
+
+// Node's https (with TLS and OpenSSL's bindings, about 2 MB of RSS) is loaded only for https URLs.
+const require = createRequire(import.meta.url);
 
 function readSecretFile(file: string, what: string): string {
   try {
@@ -34,12 +38,15 @@ export function parseRetryAfter(header: string | undefined, nowMs = Date.now()):
 export class RemoteWriteHttpClient {
   private readonly url: URL;
   private readonly agent: http.Agent;
+  private readonly transport: typeof http | typeof https;
   private readonly config: RemoteWriteConfig;
 
   constructor(url: string, config: RemoteWriteConfig) {
     this.url = new URL(url);
     this.config = config;
     if (this.url.protocol === 'https:') {
+      const https = require('node:https') as typeof import('node:https');
+      this.transport = https;
       this.agent = new https.Agent({
         keepAlive: true,
         maxSockets: 1,
@@ -47,6 +54,7 @@ export class RemoteWriteHttpClient {
         rejectUnauthorized: !config.tls.insecureSkipVerify,
       });
     } else {
+      this.transport = http;
       this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     }
     // Read once at start so a missing secret is a start-up error, not a failure per request.
@@ -83,9 +91,8 @@ export class RemoteWriteHttpClient {
       'Content-Length': body.byteLength,
     };
     if (authorization) headers.Authorization = authorization;
-    const transport = this.url.protocol === 'https:' ? https : http;
     return new Promise((resolve) => {
-      const request = transport.request(
+      const request = this.transport.request(
         this.url,
         { method: 'POST', headers, agent: this.agent, timeout: this.config.requestTimeoutMs },
         (response) => {
