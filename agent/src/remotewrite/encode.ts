@@ -64,8 +64,9 @@ const seriesBySampleKey = new Map<string, SeriesEntry>();
 const seriesByLabels = new Map<string, SeriesEntry>();
 let currentCall = 0;
 
-function encodedSeries(sample: Sample, key: string): SeriesEntry {
-  let entry = seriesBySampleKey.get(key);
+/** `key`: the sample-key cache is used (and filled) for callers whose label objects are not remembered. */
+function encodedSeries(sample: Sample, key: string | undefined): SeriesEntry {
+  let entry = key === undefined ? undefined : seriesBySampleKey.get(key);
   if (entry) return entry;
   const pairs = seriesLabels(sample);
   const canonical = pairs.map(([name, value]) => `${name}\u0001${value}`).join('\u0000');
@@ -81,7 +82,7 @@ function encodedSeries(sample: Sample, key: string): SeriesEntry {
     entry = { bytes: writer.finish(), call: 0, index: 0 };
     seriesByLabels.set(canonical, entry);
   }
-  seriesBySampleKey.set(key, entry);
+  if (key !== undefined) seriesBySampleKey.set(key, entry);
   return entry;
 }
 
@@ -120,11 +121,12 @@ function seriesOf(sample: Sample): SeriesEntry {
     labelObjectHits++;
     return snapshot.entry;
   }
-  const entry = encodedSeries(sample, sampleKey(sample));
-  if (rememberLabelObjects) {
-    const names = Object.keys(sample.labels);
-    seriesByLabelsObject.set(sample.labels, { name: sample.name, names, values: names.map((name) => sample.labels[name]!), entry });
-  }
+  if (!rememberLabelObjects) return encodedSeries(sample, sampleKey(sample));
+  // A remembered label object needs no sample key: its snapshot holds the entry (and the key
+  // strings, kept for every series, were a megabyte of the agent's heap).
+  const entry = encodedSeries(sample, undefined);
+  const names = Object.keys(sample.labels);
+  seriesByLabelsObject.set(sample.labels, { name: sample.name, names, values: names.map((name) => sample.labels[name]!), entry });
   return entry;
 }
 
@@ -151,7 +153,7 @@ interface Grouped {
 }
 
 function groupSeries(samples: readonly Sample[]): Grouped {
-  if (seriesBySampleKey.size + samples.length > MAX_CACHED_SERIES) {
+  if (Math.max(seriesBySampleKey.size, seriesByLabels.size) + samples.length > MAX_CACHED_SERIES) {
     seriesBySampleKey.clear();
     seriesByLabels.clear();
   }
