@@ -9,16 +9,7 @@ import (
 )
 
 func TestCheckHealth(t *testing.T) {
-	vm, err := startVM(freshFlags...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer vm.stop()
-	p, err := startPlugin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Shutdown()
+	vm, p, _ := ownVMEnv(t, "health")
 
 	t.Run("reachable but no data yet", func(t *testing.T) {
 		res, err := p.health(pluginCtx("health-empty", vm.URL, `{}`, nil))
@@ -33,7 +24,7 @@ func TestCheckHealth(t *testing.T) {
 
 	now := time.Now().Truncate(time.Second)
 	ts := []int64{now.Add(-2 * time.Second).UnixMilli(), now.Add(-time.Second).UnixMilli()}
-	err = vm.importSeries([]importLine{
+	err := vm.importSeries([]importLine{
 		{Metric: map[string]string{"__name__": "hifreq_agent_build_info", "cluster": "alpha", "node": "n1"}, Values: []float64{1, 1}, Timestamps: ts},
 		{Metric: map[string]string{"__name__": "node_network_receive_bytes_total", "cluster": "alpha", "node": "n1", "device": "eth0"}, Values: []float64{1, 2}, Timestamps: ts},
 		{Metric: map[string]string{"__name__": "node_infiniband_port_data_received_bytes_total", "cluster": "beta", "node": "b1", "device": "mlx5_0", "port": "1"}, Values: []float64{1, 2}, Timestamps: ts},

@@ -65,16 +65,7 @@ func (f *tlsFront) requests() []string {
 // succeed and every request carries "Authorization: Bearer <token>"; without it the error names
 // the certificate problem and the URL, and no request (so no token) reaches the server.
 func TestTLSSkipVerifyAndBearerToken(t *testing.T) {
-	vm, err := startVM(freshFlags...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer vm.stop()
-	p, err := startPlugin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Shutdown()
+	vm, p, _ := ownVMEnv(t, "tls")
 
 	base := time.Now().Truncate(time.Minute).Add(-10 * time.Minute)
 	var ts []int64
@@ -83,7 +74,7 @@ func TestTLSSkipVerifyAndBearerToken(t *testing.T) {
 		ts = append(ts, base.Add(time.Duration(i)*time.Second).UnixMilli())
 		vals = append(vals, 1)
 	}
-	err = vm.importSeries([]importLine{
+	err := vm.importSeries([]importLine{
 		{Metric: map[string]string{"__name__": "hifreq_agent_build_info", "cluster": "alpha", "node": "n1"}, Values: vals, Timestamps: ts},
 	})
 	if err != nil {
