@@ -38,7 +38,11 @@ export async function startHttpServer(address: string, deps: HttpDeps): Promise<
     switch (path) {
       case '/metrics':
         deps.registry.metrics().then(
-          (own) => send(200, 'text/plain; version=0.0.4; charset=utf-8', deps.cache.render() + own),
+          (own) => {
+            res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+            res.write(deps.cache.render());
+            res.end(own);
+          },
           (err) => send(500, 'text/plain', `cannot render self-metrics: ${err}\n`),
         );
         return;
