@@ -122,17 +122,19 @@ async function main(): Promise<void> {
     start('victoria-metrics', vmBin, [`-storageDataPath=${join(root, 'vm')}`, `-httpListenAddr=127.0.0.1:${vmPort}`, '-search.latencyOffset=1s', '-search.maxStepForPointsAdjustment=0', '-loggerLevel=ERROR']);
     await sleep(1500);
     const vmWrite = `http://127.0.0.1:${vmPort}/api/v1/write`;
-    // Started as the Dockerfile's ENTRYPOINT does: node --max-semi-space-size=1 dist/main.js.
+    // Started as the Dockerfile's ENTRYPOINT does: node --max-semi-space-size=1 dist/main.js, with its
+    // MALLOC_ARENA_MAX=1.
+    const agentEnv = { ...process.env, MALLOC_ARENA_MAX: '1' };
     const agent = start('hifreq-agent', process.execPath, ['--max-semi-space-size=1', join(AGENT_DIR, 'dist/main.js'),
       `--path.procfs=${node.procfs}`, `--path.sysfs=${node.sysfs}`, `--web.listen-address=127.0.0.1:${agentPort}`,
       '--node-name=bench-node', '--cluster=bench-agent', '--pods.source=file', `--pods.file=${join(root, 'pods.json')}`,
-      '--binding.pod-resources-socket=', `--remote-write.url=${vmWrite}`, `--remote-write.queue-dir=${join(root, 'queue')}`, '--log.level=warn']);
+      '--binding.pod-resources-socket=', `--remote-write.url=${vmWrite}`, `--remote-write.queue-dir=${join(root, 'queue')}`, '--log.level=warn'], agentEnv);
     // The same agent without remote write (collect + expose only), to separate the two costs. Its
     // /metrics is scraped every second (below), as vmagent scrapes node_exporter: equal exposing work.
     const exposeOnly = start('hifreq-agent (no remote write)', process.execPath, ['--max-semi-space-size=1', join(AGENT_DIR, 'dist/main.js'),
       `--path.procfs=${node.procfs}`, `--path.sysfs=${node.sysfs}`, `--web.listen-address=127.0.0.1:${exposeOnlyPort}`,
       '--node-name=bench-node', '--cluster=bench-expose-only', '--pods.source=file', `--pods.file=${join(root, 'pods.json')}`,
-      '--binding.pod-resources-socket=', '--log.level=warn']);
+      '--binding.pod-resources-socket=', '--log.level=warn'], agentEnv);
     const ne = start('node_exporter', neBin, ['--collector.disable-defaults', '--collector.netdev', '--collector.netclass',
       '--collector.infiniband', '--collector.netstat', '--collector.softnet', '--collector.tcpstat', '--no-collector.netdev.netlink',
       `--path.procfs=${node.procfs}`, `--path.sysfs=${node.sysfs}`, `--web.listen-address=127.0.0.1:${nePort}`, '--log.level=error']);

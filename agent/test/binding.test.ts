@@ -102,6 +102,27 @@ describe('binding', { timeout: 30_000 }, () => {
     b.binder.stop();
   });
 
+  it('a refresh that finds nothing new keeps the status objects; a change replaces only that pod', async () => {
+    const b = makeBinder({ fallback: 'none' });
+    b.binder.setPods([pod('f', { devices: ['eth0'], pid: 4242 }), pod('g', { devices: ['enp1s0f0'], pid: 4243 })]);
+    await b.binder.recompute();
+    const first = b.binder.status;
+    const firstDesired = b.desired();
+    await b.binder.recompute();
+    assert.equal(b.binder.status, first, 'same list object after an unchanged refresh');
+    assert.equal(b.desired().targets.get('netdev:eth0')!.pod, 'f');
+    assert.deepEqual([...b.desired().targets.keys()], [...firstDesired.targets.keys()]);
+    b.binder.setPods([pod('f', { devices: ['eth0'], pid: 4242 }), pod('g', { devices: ['enp1s0f0', 'eth0'], pid: 4243 })]);
+    await b.binder.recompute();
+    assert.notEqual(b.binder.status, first);
+    assert.equal(b.binder.status[0], first[0], 'pod f did not change');
+    assert.notEqual(b.binder.status[1], first[1]);
+    assert.deepEqual(b.binder.status[1].devices, ['enp1s0f0', 'eth0']);
+    assert.deepEqual(b.binder.status[1].targets, ['netdev:enp1s0f0', 'netdev:eth0']);
+    assert.deepEqual(first[1].devices, ['enp1s0f0'], 'the earlier status is not mutated');
+    b.binder.stop();
+  });
+
   it('reports an unknown PCI address, a missing device and an unreachable PodResources socket', async () => {
     fake.pods = [{ namespace: 'train', name: 'f', containers: [{ name: 'c', devices: [{ resource_name: 'mellanox.com/sriov_vf', device_ids: ['0000:af:00.7'] }] }] }];
     const b = makeBinder({ socket });

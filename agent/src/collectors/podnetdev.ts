@@ -28,7 +28,7 @@ export class PodNetDevCollector implements Collector {
     if (pid === undefined) {
       this.pids.delete(podKey);
       this.files.delete(podKey);
-    } else {
+    } else if (this.pids.get(podKey) !== pid) {
       this.pids.set(podKey, pid);
       this.files.set(podKey, join(this.paths.procfs, String(pid), 'net/dev'));
     }
