@@ -19,6 +19,10 @@ interface RemoteWrite {
 /** Loaded lazily (and by a computed specifier) so the agent runs without the remote-write module. */
 async function loadRemoteWrite(flags: FlagValues, logger: pino.Logger, registry: Registry): Promise<RemoteWrite> {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  // The snappy package's native module brings its own allocator (mimalloc), which asks for
+  // transparent huge pages: with THP in "madvise" mode (the common default) that kept two 2 MB pages
+  // resident for ~300 kB of compression buffers. mimalloc reads this when the module loads.
+  process.env.MIMALLOC_ALLOW_THP ??= '0';
   let mod: { createRemoteWrite?: (config: FlagValues, deps: { logger: pino.Logger; registry: Registry }) => Promise<RemoteWrite> };
   try {
     mod = await import(`./remotewrite/index${ext}`);
